@@ -1,0 +1,434 @@
+"""The `spt` command line: parses flags, loads settings, and hands off to bot/app.py."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import sys
+from collections.abc import Awaitable, Callable, Coroutine
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, TypeVar
+
+import asyncpg
+import click
+from pydantic import BaseModel, SecretStr
+
+from bot import app
+from bot.render import dumps, watch_detail, watch_dict, watch_table
+from core.config_reload import SettingsHolder
+from core.db.embedded import EmbeddedPostgresError
+from core.db.migrate import MigrationError
+from core.observability.logging import secret_values, set_secrets, setup_logging
+from core.settings import ConfigError, LoadedSettings, cli_layer, load_settings
+from core.watches import InvalidWatch, Watch, WatchError
+
+T = TypeVar("T")
+log = logging.getLogger("spt")
+
+EXIT_CONFIG = 2  # bad settings or bad input, like click's usage errors
+EXIT_FAILURE = 1
+
+
+@dataclass
+class CliState:
+    """Global flags, turned into settings on first use."""
+
+    config: Path | None
+    pairs: list[str]
+    flags: dict[tuple[str, ...], tuple[str, Any]]
+
+    def load(self) -> LoadedSettings:
+        """Settings from every layer; exits with status 2 and one line per bad key."""
+        return load_settings(self.config, cli_layer(self.flags, self.pairs))
+
+    def holder(self) -> SettingsHolder:
+        """Settings for a command that uses them, with logging set up to match."""
+        try:
+            loaded = self.load()
+        except ConfigError as exc:
+            _fail_config(exc)
+        setup_logging(loaded.settings.logging)
+        set_secrets(secret_values(loaded.settings))
+        return SettingsHolder(loaded, self.load)
+
+
+def _fail_config(exc: ConfigError) -> Any:
+    for line in exc.lines:
+        click.echo(f"config error: {line}", err=True)
+    sys.exit(EXIT_CONFIG)
+
+
+def _run(coro: Coroutine[Any, Any, T]) -> T:
+    """Run a command's coroutine, turning expected failures into one clear line."""
+    try:
+        return asyncio.run(coro)
+    except InvalidWatch as exc:
+        for problem in exc.problems:
+            click.echo(f"error: {problem}", err=True)
+        sys.exit(EXIT_CONFIG)
+    except WatchError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_FAILURE)
+    except (MigrationError, EmbeddedPostgresError) as exc:
+        click.echo(f"database error: {exc}", err=True)
+        sys.exit(EXIT_FAILURE)
+    except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        click.echo(f"database error: cannot use the database: {exc}", err=True)
+        sys.exit(EXIT_FAILURE)
+    except KeyboardInterrupt:
+        sys.exit(130)
+
+
+pass_state = click.make_pass_decorator(CliState)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(package_name="spt", prog_name="spt")
+@click.option(
+    "--config",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="config.toml to read (default: $SPT_CONFIG, else ./config.toml if present).",
+)
+@click.option(
+    "--set",
+    "pairs",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Override any setting, e.g. --set sidecar.port=9400 (repeatable; beats env and file).",
+)
+@click.option("--database-url", help="PostgreSQL URL (database.url); omit for the embedded one.")
+@click.option(
+    "--data-dir", type=click.Path(path_type=Path), help="Embedded PostgreSQL directory."
+)
+@click.option("--log-level", help="DEBUG, INFO, WARNING or ERROR (logging.level).")
+@click.option("--sidecar-host", help="Side server bind address (sidecar.host).")
+@click.option("--sidecar-port", help="Side server port (sidecar.port).")
+@click.pass_context
+def cli(
+    ctx: click.Context,
+    config: Path | None,
+    pairs: tuple[str, ...],
+    database_url: str | None,
+    data_dir: Path | None,
+    log_level: str | None,
+    sidecar_host: str | None,
+    sidecar_port: str | None,
+) -> None:
+    """spt: finds deals on used server hardware on eBay and posts them to Discord.
+
+    Settings come from CLI flags, then SPT_* environment variables, then
+    config.toml, then defaults. `spt config show` tells where each came from.
+    """
+    flags: dict[tuple[str, ...], tuple[str, Any]] = {
+        ("database", "url"): ("--database-url", database_url),
+        ("database", "data_dir"): ("--data-dir", str(data_dir) if data_dir else None),
+        ("logging", "level"): ("--log-level", log_level),
+        ("sidecar", "host"): ("--sidecar-host", sidecar_host),
+        ("sidecar", "port"): ("--sidecar-port", sidecar_port),
+    }
+    ctx.obj = CliState(config, list(pairs), flags)
+
+
+# ---------------------------------------------------------------- run / demo / migrate
+
+
+@cli.command()
+@pass_state
+def run(state: CliState) -> None:
+    """Run spt: the bot when discord.token is set, headless otherwise. Applies migrations first."""
+    holder = state.holder()
+    _run(app.run(holder))
+
+
+@cli.command()
+@click.option("--once", is_flag=True, help="Run one full cycle, then exit.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON summary as the last line.")
+@pass_state
+def demo(state: CliState, once: bool, as_json: bool) -> None:
+    """Offline demo: embedded PostgreSQL, migrations and example watches.
+
+    At this stage the demo stops after seeding; the ingest, extraction, scoring and
+    alert pipeline joins it as those parts land. Re-running it is safe.
+    """
+    holder = state.holder()
+    result = _run(app.demo(holder))
+    click.echo(f"database: {'embedded PostgreSQL' if result.embedded else 'database.url'}")
+    if result.migrations_applied:
+        click.echo(f"migrations applied: {', '.join(result.migrations_applied)}")
+    else:
+        click.echo("migrations: up to date")
+    click.echo(
+        f"example watches: {len(result.created)} created, {len(result.existing)} already there"
+    )
+    click.echo(watch_table(sorted([*result.created, *result.existing], key=lambda w: w.id)))
+    if not once:
+        click.echo("(the pipeline is not part of the demo yet, so there is nothing more to run)")
+    if as_json:
+        click.echo(dumps(result.summary()))
+
+
+@cli.command()
+@pass_state
+def migrate(state: CliState) -> None:
+    """Apply pending database migrations."""
+    holder = state.holder()
+
+    async def go() -> list[str]:
+        async with app.open_services(holder) as services:
+            return services.migrations_applied
+
+    applied = _run(go())
+    click.echo(f"applied: {', '.join(applied)}" if applied else "database is up to date")
+
+
+# ---------------------------------------------------------------- config
+
+
+@cli.group()
+def config() -> None:
+    """Inspect and check settings."""
+
+
+def _flatten(model: BaseModel, prefix: tuple[str, ...] = ()) -> list[tuple[tuple[str, ...], Any]]:
+    items: list[tuple[tuple[str, ...], Any]] = []
+    for name in type(model).model_fields:
+        value = getattr(model, name)
+        path = (*prefix, name)
+        if isinstance(value, BaseModel):
+            items.extend(_flatten(value, path))
+        else:
+            items.append((path, value))
+    return items
+
+
+def _display(value: Any) -> Any:
+    if isinstance(value, SecretStr):
+        return "********" if value.get_secret_value() else None
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, list):
+        return [_display(v) for v in value]
+    return getattr(value, "value", value)
+
+
+@config.command("show")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object: key -> value and source.")
+@pass_state
+def config_show(state: CliState, as_json: bool) -> None:
+    """Effective settings, secrets masked, with where each value came from."""
+    try:
+        loaded = state.load()
+    except ConfigError as exc:
+        _fail_config(exc)
+    rows = [
+        (".".join(path), _display(value), loaded.source_of(path))
+        for path, value in _flatten(loaded.settings)
+    ]
+    if as_json:
+        click.echo(json.dumps({k: {"value": v, "source": s} for k, v, s in rows}, indent=2))
+        return
+    click.echo(f"# config file: {loaded.config_path or 'none'}")
+    width = max(len(k) for k, _, _ in rows)
+    for key, value, source in rows:
+        click.echo(f"{key.ljust(width)} = {json.dumps(value)}  # {source}")
+
+
+@config.command("check")
+@pass_state
+def config_check(state: CliState) -> None:
+    """Validate settings; exit 2 with one line per bad key."""
+    try:
+        loaded = state.load()
+    except ConfigError as exc:
+        _fail_config(exc)
+    click.echo(f"config OK ({loaded.config_path or 'no config file'})")
+
+
+# ---------------------------------------------------------------- watch
+
+
+@cli.group()
+def watch() -> None:
+    """Manage watches (saved eBay searches). Without --guild they live in the local scope."""
+
+
+guild_option = click.option(
+    "--guild", type=int, default=None, help="Discord guild id (default: the local scope)."
+)
+json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+
+
+def _with_watches(state: CliState, action: Callable[[Any], Awaitable[T]]) -> T:
+    holder = state.holder()
+
+    async def go() -> T:
+        async with app.open_services(holder) as services:
+            return await action(services.watches)
+
+    return _run(go())
+
+
+def _show(watch: Watch, as_json: bool, verb: str | None = None) -> None:
+    if as_json:
+        click.echo(dumps(watch_dict(watch)))
+        return
+    if verb:
+        click.echo(f"{verb} watch {watch.id} ({watch.name})")
+    click.echo(watch_detail(watch))
+
+
+def _fields_options(required: bool) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """The watch fields as options, shared by `add` (name, query, type required) and `edit`."""
+    options = [
+        click.option("--name", required=required, help="Short unique name."),
+        click.option("--query", required=required, help="eBay search words (at most 350)."),
+        click.option("--type", "component_type", required=required,
+                     help="ram, drive, server, cpu, nic, gpu, workstation, desktop or other."),
+        click.option("--marketplace", help="EBAY_US, EBAY_GB, EBAY_DE or EBAY_AU."),
+        click.option("--min-price", help="Lowest unit price, in the marketplace currency."),
+        click.option("--max-price", help="Highest unit price, in the marketplace currency."),
+        click.option("--condition", "conditions", multiple=True,
+                     help="Accepted condition (repeatable): new, like_new, used_working, "
+                          "for_parts, unknown."),
+        click.option("--buying-option", "buying_options", multiple=True,
+                     help="FIXED_PRICE, AUCTION or BEST_OFFER (repeatable; default any)."),
+        click.option("--category", "category_ids", multiple=True,
+                     help="eBay category id to search in (repeatable, at most 3)."),
+        click.option("--filter", "filters", multiple=True,
+                     help="Attribute filter (repeatable): capacity_gb>=32, generation=DDR4, "
+                          "'port_type in SFP+,SFP28'."),
+        click.option("--threshold", help="Score (0-100) a listing needs to alert."),
+        click.option("--channel", "channel_id", help="Discord channel id for alerts."),
+        click.option("--cold-start/--no-cold-start", "cold_start_opt_in", default=None,
+                     help="Alert even while the baseline has under 10 samples."),
+        click.option("--realert-step", "realert_step_pct",
+                     help="Unit-price drop in percent before re-alerting."),
+        click.option("--poll-interval", "poll_interval_seconds",
+                     help="Seconds between searches (60-86400)."),
+        click.option("--min-seller-feedback", help="Lowest seller feedback score."),
+        click.option("--min-seller-percent", help="Lowest seller positive feedback percent."),
+        click.option("--top-rated-only/--any-seller", "top_rated_only", default=None,
+                     help="Only top-rated sellers."),
+    ]  # fmt: skip
+
+    def apply(func: Callable[..., Any]) -> Callable[..., Any]:
+        for option in reversed(options):
+            func = option(func)
+        return func
+
+    return apply
+
+
+def _given(fields: dict[str, Any]) -> dict[str, Any]:
+    """Only the options the user gave (empty repeatables mean 'not given')."""
+    out: dict[str, Any] = {}
+    for key, value in fields.items():
+        if value is None or value == ():
+            continue
+        out[key] = list(value) if isinstance(value, tuple) else value
+    return out
+
+
+@watch.command("add")
+@_fields_options(required=True)
+@guild_option
+@click.option("--owner", "owner_id", type=int, default=None, help="Discord user id of the owner.")
+@json_option
+@pass_state
+def watch_add(
+    state: CliState, guild: int | None, owner_id: int | None, as_json: bool, **fields: Any
+) -> None:
+    """Create a watch."""
+    created = _with_watches(state, lambda s: s.add(guild, _given(fields), owner_id))
+    _show(created, as_json, "created")
+
+
+@watch.command("list")
+@guild_option
+@json_option
+@pass_state
+def watch_list(state: CliState, guild: int | None, as_json: bool) -> None:
+    """List watches."""
+    watches: list[Watch] = _with_watches(state, lambda s: s.list(guild))
+    if as_json:
+        click.echo(dumps([watch_dict(w) for w in watches]))
+    else:
+        click.echo(watch_table(watches))
+
+
+@watch.command("show")
+@click.argument("ref")
+@guild_option
+@json_option
+@pass_state
+def watch_show(state: CliState, ref: str, guild: int | None, as_json: bool) -> None:
+    """Show one watch, by id or name."""
+    _show(_with_watches(state, lambda s: s.get(guild, ref)), as_json)
+
+
+@watch.command("edit")
+@click.argument("ref")
+@_fields_options(required=False)
+@click.option("--clear-filters", is_flag=True, help="Remove every attribute filter.")
+@click.option("--clear-conditions", is_flag=True, help="Accept any condition but for_parts.")
+@guild_option
+@json_option
+@pass_state
+def watch_edit(
+    state: CliState,
+    ref: str,
+    clear_filters: bool,
+    clear_conditions: bool,
+    guild: int | None,
+    as_json: bool,
+    **fields: Any,
+) -> None:
+    """Change a watch (by id or name); only the options given change."""
+    changes = _given(fields)
+    if clear_filters:
+        changes["filters"] = []
+    if clear_conditions:
+        changes["conditions"] = []
+    edited = _with_watches(state, lambda s: s.edit(guild, ref, changes))
+    _show(edited, as_json, "updated")
+
+
+@watch.command("remove")
+@click.argument("ref")
+@guild_option
+@click.option("--yes", "-y", is_flag=True, help="Do not ask for confirmation.")
+@pass_state
+def watch_remove(state: CliState, ref: str, guild: int | None, yes: bool) -> None:
+    """Delete a watch with its hits and alerts."""
+    if not yes and not click.confirm(f"Delete watch {ref!r} with its hits and alerts?"):
+        click.echo("nothing deleted")
+        sys.exit(EXIT_FAILURE)
+    removed = _with_watches(state, lambda s: s.remove(guild, ref))
+    click.echo(f"removed watch {removed.id} ({removed.name})")
+
+
+@watch.command("pause")
+@click.argument("ref")
+@guild_option
+@pass_state
+def watch_pause(state: CliState, ref: str, guild: int | None) -> None:
+    """Stop a watch from searching until resumed."""
+    paused = _with_watches(state, lambda s: s.set_enabled(guild, ref, False))
+    click.echo(f"paused watch {paused.id} ({paused.name})")
+
+
+@watch.command("resume")
+@click.argument("ref")
+@guild_option
+@pass_state
+def watch_resume(state: CliState, ref: str, guild: int | None) -> None:
+    """Resume a paused watch; it searches at once."""
+    resumed = _with_watches(state, lambda s: s.set_enabled(guild, ref, True))
+    click.echo(f"resumed watch {resumed.id} ({resumed.name})")
+
+
+def main() -> None:
+    """Console-script entry point."""
+    cli(prog_name="spt")

@@ -1,0 +1,86 @@
+"""Plain-text and JSON renderings of core objects for the CLI."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from core.watches import Watch
+
+
+def watch_dict(watch: Watch) -> dict[str, Any]:
+    """A watch as JSON-ready data, filters in the syntax users type."""
+    data = watch.model_dump(mode="json")
+    data["filters"] = [f.describe() for f in watch.filters]
+    data["currency"] = watch.currency
+    return data
+
+
+def watch_table(watches: list[Watch]) -> str:
+    """One line per watch: id, state, type, marketplace, threshold, name, query."""
+    if not watches:
+        return "no watches"
+    header = ("ID", "STATE", "TYPE", "MARKET", "THRESH", "NAME", "QUERY")
+    rows = [
+        (
+            str(w.id),
+            "active" if w.enabled else "paused",
+            w.component_type.value,
+            w.marketplace.value,
+            str(w.threshold),
+            w.name,
+            w.query if len(w.query) <= 50 else w.query[:47] + "...",
+        )
+        for w in watches
+    ]
+    widths = [max(len(r[i]) for r in (header, *rows)) for i in range(len(header) - 1)]
+    lines = []
+    for row in (header, *rows):
+        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
+        lines.append("  ".join([*cells, row[-1]]))
+    return "\n".join(lines)
+
+
+def watch_detail(watch: Watch) -> str:
+    """Every field of one watch, one per line."""
+    price = "any"
+    if watch.min_price is not None or watch.max_price is not None:
+        low = f"{watch.min_price}" if watch.min_price is not None else "0"
+        high = f"{watch.max_price}" if watch.max_price is not None else "no limit"
+        price = f"{low} to {high} {watch.currency}"
+    seller = []
+    if watch.min_seller_feedback is not None:
+        seller.append(f"feedback >= {watch.min_seller_feedback}")
+    if watch.min_seller_percent is not None:
+        seller.append(f"positive >= {watch.min_seller_percent}%")
+    if watch.top_rated_only:
+        seller.append("top-rated only")
+    fields = [
+        ("id", watch.id),
+        ("name", watch.name),
+        ("state", "active" if watch.enabled else "paused"),
+        ("scope", f"guild {watch.guild_id}" if watch.guild_id is not None else "local"),
+        ("query", watch.query),
+        ("type", watch.component_type.value),
+        ("marketplace", f"{watch.marketplace.value} ({watch.currency})"),
+        ("unit price", price),
+        ("conditions", ", ".join(c.value for c in watch.conditions) or "any but for_parts"),
+        ("buying options", ", ".join(b.value for b in watch.buying_options) or "any"),
+        ("categories", ", ".join(watch.category_ids) or "any"),
+        ("seller", ", ".join(seller) or "any"),
+        ("filters", ", ".join(f.describe() for f in watch.filters) or "none"),
+        ("threshold", watch.threshold),
+        ("cold-start alerts", "yes" if watch.cold_start_opt_in else "no"),
+        ("re-alert step", f"{watch.realert_step_pct}%"),
+        ("poll interval", f"{watch.poll_interval_seconds}s"),
+        ("channel", watch.channel_id if watch.channel_id is not None else "default"),
+        ("next run", watch.next_run_at.isoformat(timespec="seconds")),
+        ("created", watch.created_at.isoformat(timespec="seconds")),
+    ]
+    width = max(len(k) for k, _ in fields)
+    return "\n".join(f"{k.ljust(width)}  {v}" for k, v in fields)
+
+
+def dumps(data: Any) -> str:
+    """Compact, stable JSON for machine-readable output."""
+    return json.dumps(data, default=str, sort_keys=True)

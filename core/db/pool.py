@@ -1,0 +1,68 @@
+"""The asyncpg pool, and the one place that decides between a URL and the embedded server."""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+
+import asyncpg
+
+from core.db.embedded import EmbeddedPostgres
+from core.settings import DatabaseSettings
+
+log = logging.getLogger(__name__)
+
+Pool = asyncpg.Pool
+
+
+@dataclass(frozen=True)
+class Database:
+    """An open pool and how we reached the server."""
+
+    pool: Pool
+    embedded: bool
+
+
+async def _init_connection(conn: asyncpg.Connection) -> None:
+    # jsonb in and out as Python values, so callers never hand-encode JSON.
+    for kind in ("json", "jsonb"):
+        await conn.set_type_codec(kind, encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
+
+
+async def create_pool(dsn: str, config: DatabaseSettings) -> Pool:
+    """A pool whose connections speak jsonb as Python values."""
+    pool = await asyncpg.create_pool(
+        dsn,
+        min_size=config.pool_min_size,
+        max_size=config.pool_max_size,
+        command_timeout=config.command_timeout_seconds,
+        init=_init_connection,
+    )
+    assert pool is not None
+    return pool
+
+
+@asynccontextmanager
+async def open_database(config: DatabaseSettings) -> AsyncIterator[Database]:
+    """Connect to `database.url`, or start the embedded server when there is none."""
+    embedded: EmbeddedPostgres | None = None
+    if config.url is not None:
+        dsn = config.url.get_secret_value()
+    else:
+        embedded = EmbeddedPostgres(config.data_dir)
+        dsn = await embedded.start()
+    try:
+        pool = await create_pool(dsn, config)
+    except BaseException:
+        if embedded is not None:
+            await embedded.stop()
+        raise
+    try:
+        yield Database(pool, embedded is not None)
+    finally:
+        await pool.close()
+        if embedded is not None:
+            await embedded.stop()

@@ -1,0 +1,308 @@
+"""Watches: saved eBay searches with filters. The service the CLI, the bot and the web UI share."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from core.db import watches as repo
+from core.db.pool import Pool
+from core.filters import AttributeFilter, FilterError, validate_filters
+from core.models import BuyingOption, ComponentType, Condition, Marketplace, choices
+from core.settings import Settings
+
+MAX_QUERY = 350  # eBay rejects longer Browse `q` values
+MAX_NAME = 100
+
+
+class WatchError(Exception):
+    """Base for watch failures users should see verbatim."""
+
+
+class InvalidWatch(WatchError, ValueError):
+    """Input that cannot make a watch; `problems` has one line per bad field."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("; ".join(problems))
+        self.problems = problems
+
+
+class WatchNotFound(WatchError, LookupError):
+    """No watch with that id or name in this scope."""
+
+
+class DuplicateWatch(WatchError):
+    """A watch with that name already exists in this scope."""
+
+
+class WatchFields(BaseModel):
+    """Everything a user may set on a watch, validated together."""
+
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+    name: str = Field(min_length=1, max_length=MAX_NAME)
+    query: str = Field(min_length=1, max_length=MAX_QUERY)
+    component_type: ComponentType
+    marketplace: Marketplace
+    channel_id: int | None = Field(None, ge=0)
+    min_price: Decimal | None = Field(None, ge=0, max_digits=12, decimal_places=2)
+    max_price: Decimal | None = Field(None, ge=0, max_digits=12, decimal_places=2)
+    conditions: list[Condition] = Field(default_factory=list)
+    buying_options: list[BuyingOption] = Field(default_factory=list)
+    category_ids: list[str] = Field(default_factory=list, max_length=3)
+    min_seller_feedback: int | None = Field(None, ge=0)
+    min_seller_percent: Decimal | None = Field(None, ge=0, le=100, decimal_places=2)
+    top_rated_only: bool = False
+    filters: list[AttributeFilter] = Field(default_factory=list)
+    threshold: int = Field(ge=0, le=100)
+    cold_start_opt_in: bool = False
+    realert_step_pct: Decimal = Field(ge=0, le=100, decimal_places=2)
+    poll_interval_seconds: int = Field(ge=60, le=86400)
+    enabled: bool = True
+
+    @field_validator("component_type", "marketplace", mode="before")
+    @classmethod
+    def _fold_case(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = value.strip()
+            return value.upper() if value.lower().startswith("ebay") else value.lower()
+        return value
+
+    @field_validator("conditions", "buying_options", "category_ids", mode="after")
+    @classmethod
+    def _dedupe(cls, value: list[Any]) -> list[Any]:
+        return list(dict.fromkeys(value))
+
+    @field_validator("buying_options", mode="before")
+    @classmethod
+    def _upper(cls, value: Any) -> Any:
+        if isinstance(value, list):
+            return [v.strip().upper() if isinstance(v, str) else v for v in value]
+        return value
+
+    @field_validator("category_ids", mode="after")
+    @classmethod
+    def _numeric_ids(cls, value: list[str]) -> list[str]:
+        for item in value:
+            if not item.strip().isdigit():
+                raise ValueError(f"eBay category ids are numbers, got {item!r}")
+        return [item.strip() for item in value]
+
+    @field_validator("filters", mode="before")
+    @classmethod
+    def _typed_filters(cls, value: Any, info: ValidationInfo) -> Any:
+        # Filters are typed by the watch's component type (declared before them).
+        if value is None:
+            return []
+        kind = info.data.get("component_type")
+        if kind is None:
+            return []  # the component_type error is reported on its own
+        try:
+            return [f.model_dump() for f in validate_filters(value, kind)]
+        except FilterError as exc:
+            raise ValueError(str(exc)) from None
+
+    @model_validator(mode="after")
+    def _price_range(self) -> WatchFields:
+        if self.min_price is not None and self.max_price is not None:
+            if self.min_price > self.max_price:
+                raise ValueError(
+                    f"min_price ({self.min_price}) is above max_price ({self.max_price})"
+                )
+        return self
+
+
+class Watch(WatchFields):
+    """A stored watch."""
+
+    id: int
+    guild_id: int | None
+    owner_id: int | None
+    next_run_at: datetime
+    last_run_at: datetime | None
+    last_error: str | None
+    created_at: datetime
+    updated_at: datetime
+
+    @property
+    def currency(self) -> str:
+        """Currency of this watch's prices (its marketplace's)."""
+        return self.marketplace.currency
+
+
+EDITABLE = frozenset(WatchFields.model_fields)
+
+
+def _problems(exc: ValidationError) -> list[str]:
+    lines = []
+    for error in exc.errors(include_url=False):
+        field = ".".join(str(p) for p in error["loc"]) or "watch"
+        kind, ctx, got = error["type"], error.get("ctx", {}), error.get("input")
+        if kind == "string_too_short":
+            text = "must not be empty"
+        elif kind == "string_too_long":
+            text = f"must be at most {ctx['max_length']} characters (got {len(str(got))})"
+        elif kind == "enum" and field == "component_type":
+            text = f"unknown component type {got!r}; choose one of {choices(ComponentType)}"
+        elif kind == "enum" and field == "marketplace":
+            text = f"unknown marketplace {got!r}; choose one of {choices(Marketplace)}"
+        elif kind == "enum" and field.startswith("conditions"):
+            text = f"unknown condition {got!r}; choose from {choices(Condition)}"
+        elif kind == "enum" and field.startswith("buying_options"):
+            text = f"unknown buying option {got!r}; choose from {choices(BuyingOption)}"
+        elif kind == "enum":
+            text = f"unknown value {got!r}; choose one of {ctx.get('expected', '')}"
+        elif kind in ("greater_than_equal", "less_than_equal"):
+            bounds = _BOUNDS.get(field)
+            text = f"must be {bounds} (got {got})" if bounds else error["msg"].lower()
+        elif kind == "missing":
+            text = "is required"
+        elif kind == "extra_forbidden":
+            text = "is not a watch setting"
+        elif kind == "value_error":
+            text = error["msg"].removeprefix("Value error, ")
+            field = "" if field == "watch" else field
+        else:
+            text = error["msg"][0].lower() + error["msg"][1:]
+        lines.append(f"{field}: {text}" if field else text)
+    return lines
+
+
+_BOUNDS = {
+    "threshold": "between 0 and 100",
+    "realert_step_pct": "between 0 and 100",
+    "min_seller_percent": "between 0 and 100",
+    "poll_interval_seconds": "between 60 and 86400 seconds",
+    "min_price": "0 or more",
+    "max_price": "0 or more",
+    "min_seller_feedback": "0 or more",
+    "channel_id": "a Discord channel id",
+}
+
+
+def _validate(data: Mapping[str, Any]) -> WatchFields:
+    try:
+        return WatchFields.model_validate(dict(data))
+    except ValidationError as exc:
+        raise InvalidWatch(_problems(exc)) from None
+
+
+class WatchService:
+    """Create, read, change and delete watches within one scope (a guild, or None for local)."""
+
+    def __init__(self, pool: Pool, settings: Callable[[], Settings]) -> None:
+        self._pool = pool
+        self._settings = settings
+
+    def defaults(self) -> dict[str, Any]:
+        """Values a new watch gets for what the user left out, from the running settings."""
+        s = self._settings()
+        return {
+            "marketplace": s.ebay.default_marketplace,
+            "channel_id": s.discord.alert_channel_id,
+            "threshold": s.scoring.default_threshold,
+            "realert_step_pct": Decimal(str(s.alerts.default_realert_step_pct)),
+            "poll_interval_seconds": s.schedule.default_poll_interval_seconds,
+        }
+
+    async def add(
+        self, guild_id: int | None, fields: Mapping[str, Any], owner_id: int | None = None
+    ) -> Watch:
+        """Validate and store a new watch; nothing is written if any field is bad."""
+        unknown = set(fields) - EDITABLE
+        if unknown:
+            raise InvalidWatch([f"{name}: is not a watch setting" for name in sorted(unknown)])
+        given = {k: v for k, v in fields.items() if v is not None}
+        valid = _validate({**self.defaults(), **given})
+        async with self._pool.acquire() as conn:
+            if await repo.find_by_name(conn, guild_id, valid.name) is not None:
+                raise DuplicateWatch(f"a watch named {valid.name!r} already exists here")
+            row = await repo.insert(conn, guild_id, owner_id, _columns(valid))
+        if row is None:  # lost a race with an insert of the same name
+            raise DuplicateWatch(f"a watch named {valid.name!r} already exists here")
+        return Watch.model_validate(row)
+
+    async def list(self, guild_id: int | None) -> list[Watch]:
+        """Every watch in the scope, by name."""
+        async with self._pool.acquire() as conn:
+            rows = await repo.list_for_scope(conn, guild_id)
+        return [Watch.model_validate(row) for row in rows]
+
+    async def get(self, guild_id: int | None, ref: int | str) -> Watch:
+        """A watch by id or by name (case-insensitive)."""
+        async with self._pool.acquire() as conn:
+            row = await _find(conn, guild_id, ref)
+        return Watch.model_validate(row)
+
+    async def edit(self, guild_id: int | None, ref: int | str, changes: Mapping[str, Any]) -> Watch:
+        """Apply changes to a watch, re-validating it whole; nothing is written if any is bad."""
+        unknown = set(changes) - EDITABLE
+        if unknown:
+            raise InvalidWatch([f"{name}: is not a watch setting" for name in sorted(unknown)])
+        if not changes:
+            raise InvalidWatch(["nothing to change: give at least one field"])
+        async with self._pool.acquire() as conn, conn.transaction():
+            current = Watch.model_validate(await _find(conn, guild_id, ref, lock=True))
+            merged = {**current.model_dump(include=EDITABLE), **changes}
+            valid = _validate(merged)
+            if valid.name.lower() != current.name.lower():
+                if await repo.find_by_name(conn, guild_id, valid.name) is not None:
+                    raise DuplicateWatch(f"a watch named {valid.name!r} already exists here")
+            row = await repo.update(conn, guild_id, current.id, _columns(valid))
+        if row is None:
+            raise WatchNotFound(f"no watch {ref!r} here")
+        return Watch.model_validate(row)
+
+    async def set_enabled(self, guild_id: int | None, ref: int | str, enabled: bool) -> Watch:
+        """Pause (False) or resume (True) a watch; resuming makes it due now."""
+        async with self._pool.acquire() as conn:
+            current = await _find(conn, guild_id, ref)
+            row = await repo.set_enabled(conn, guild_id, current["id"], enabled)
+        if row is None:
+            raise WatchNotFound(f"no watch {ref!r} here")
+        return Watch.model_validate(row)
+
+    async def remove(self, guild_id: int | None, ref: int | str) -> Watch:
+        """Delete a watch (its hits and alerts go with it); returns what was deleted."""
+        async with self._pool.acquire() as conn:
+            current = await _find(conn, guild_id, ref)
+            row = await repo.delete(conn, guild_id, current["id"])
+        if row is None:
+            raise WatchNotFound(f"no watch {ref!r} here")
+        return Watch.model_validate(row)
+
+
+async def _find(conn: Any, guild_id: int | None, ref: int | str, lock: bool = False) -> dict[str, Any]:
+    text = str(ref).strip()
+    if not text:
+        raise WatchNotFound("give a watch id or name")
+    row = None
+    if text.isdigit():
+        row = await repo.find_by_id(conn, guild_id, int(text), lock=lock)
+    if row is None:
+        row = await repo.find_by_name(conn, guild_id, text, lock=lock)
+    if row is None:
+        raise WatchNotFound(f"no watch {text!r} here")
+    return row
+
+
+def _columns(valid: WatchFields) -> dict[str, Any]:
+    data = valid.model_dump(mode="python")
+    data["component_type"] = valid.component_type.value
+    data["marketplace"] = valid.marketplace.value
+    data["conditions"] = [c.value for c in valid.conditions]
+    data["buying_options"] = [b.value for b in valid.buying_options]
+    data["filters"] = [f.model_dump(mode="json") for f in valid.filters]
+    return data
