@@ -22,7 +22,7 @@ from core.db.embedded import EmbeddedPostgresError
 from core.db.migrate import MigrationError
 from core.observability.logging import secret_values, set_secrets, setup_logging
 from core.settings import ConfigError, LoadedSettings, cli_layer, load_settings
-from core.watches import InvalidWatch, Watch, WatchError
+from core.watches import InvalidWatchError, Watch, WatchError
 
 T = TypeVar("T")
 log = logging.getLogger("spt")
@@ -64,7 +64,7 @@ def _run(coro: Coroutine[Any, Any, T]) -> T:
     """Run a command's coroutine, turning expected failures into one clear line."""
     try:
         return asyncio.run(coro)
-    except InvalidWatch as exc:
+    except InvalidWatchError as exc:
         for problem in exc.problems:
             click.echo(f"error: {problem}", err=True)
         sys.exit(EXIT_CONFIG)
@@ -99,9 +99,7 @@ pass_state = click.make_pass_decorator(CliState)
     help="Override any setting, e.g. --set sidecar.port=9400 (repeatable; beats env and file).",
 )
 @click.option("--database-url", help="PostgreSQL URL (database.url); omit for the embedded one.")
-@click.option(
-    "--data-dir", type=click.Path(path_type=Path), help="Embedded PostgreSQL directory."
-)
+@click.option("--data-dir", type=click.Path(path_type=Path), help="Embedded PostgreSQL directory.")
 @click.option("--log-level", help="DEBUG, INFO, WARNING or ERROR (logging.level).")
 @click.option("--sidecar-host", help="Side server bind address (sidecar.host).")
 @click.option("--sidecar-port", help="Side server port (sidecar.port).")
@@ -338,7 +336,7 @@ def _given(fields: dict[str, Any]) -> dict[str, Any]:
 @json_option
 @pass_state
 def watch_add(
-    state: CliState, guild: int | None, owner_id: int | None, as_json: bool, **fields: Any
+    state: CliState, /, guild: int | None, owner_id: int | None, as_json: bool, **fields: Any
 ) -> None:
     """Create a watch."""
     created = _with_watches(state, lambda s: s.add(guild, _given(fields), owner_id))
@@ -378,6 +376,7 @@ def watch_show(state: CliState, ref: str, guild: int | None, as_json: bool) -> N
 @pass_state
 def watch_edit(
     state: CliState,
+    /,
     ref: str,
     clear_filters: bool,
     clear_conditions: bool,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.watches import DuplicateWatch, Watch, WatchService
+from core.watches import DuplicateWatchError, Watch, WatchService
 
 EXAMPLE_WATCHES: list[dict[str, Any]] = [
     {
@@ -65,6 +65,6 @@ async def seed_examples(service: WatchService) -> tuple[list[Watch], list[Watch]
     for example in EXAMPLE_WATCHES:
         try:
             created.append(await service.add(None, example))
-        except DuplicateWatch:
+        except DuplicateWatchError:
             existing.append(await service.get(None, example["name"]))
     return created, existing

@@ -95,4 +95,3 @@ def attributes_for(component_type: ComponentType) -> dict[str, AttributeSpec]:
 def fold(text: str) -> str:
     """DOMAIN.md string comparison: case-insensitive, ignoring spaces, `-` and `_`."""
     return "".join(ch for ch in text.casefold() if ch not in " -_")
-

@@ -1,9 +1,10 @@
-"""Hot reload: watch config.toml, apply reloadable keys, reject broken edits, name restart-only ones."""
+"""Hot reload: watch config.toml, apply reloadable keys, reject broken edits, name the rest."""
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,7 +31,7 @@ class ReloadOutcome:
 
 
 class SettingsHolder:
-    """The running settings. Everything reads `holder.current` each time rather than keeping a copy."""
+    """The running settings. Readers use `holder.current` each time instead of keeping a copy."""
 
     def __init__(self, loaded: LoadedSettings, loader: Callable[[], LoadedSettings]) -> None:
         self._loaded = loaded
@@ -56,7 +57,9 @@ class SettingsHolder:
         try:
             fresh = self._loader()
         except ConfigError as exc:
-            log.error("config reload rejected, keeping the running settings: %s", "; ".join(exc.lines))
+            log.error(
+                "config reload rejected, keeping the running settings: %s", "; ".join(exc.lines)
+            )
             return ReloadOutcome(error="; ".join(exc.lines))
         old = self.current
         # Secrets in the edited file must be redacted even before (or without) being applied.
@@ -136,17 +139,21 @@ def _set(data: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
     node[path[-1]] = value
 
 
+def _absolute(path: Path) -> str:
+    return os.path.abspath(path)
+
+
 async def watch_config(holder: SettingsHolder, path: Path, stop: asyncio.Event) -> None:
     """Reload whenever `path` changes, until `stop` is set.
 
     Watches the directory, not the file: editors save by writing a temporary file and
     renaming it over the original, which replaces the inode a file watch would follow.
     """
-    target = path.resolve()
+    target = _absolute(path)
 
     def relevant(change: Change, changed_path: str) -> bool:
-        return Path(changed_path).resolve() == target
+        return os.path.abspath(changed_path) == target
 
     log.info("watching %s for config changes", target)
-    async for _changes in awatch(target.parent, watch_filter=relevant, stop_event=stop):
+    async for _changes in awatch(os.path.dirname(target), watch_filter=relevant, stop_event=stop):
         holder.reload()

@@ -77,13 +77,15 @@ def parse_filter(text: str, component_type: ComponentType) -> AttributeFilter:
 def build_filter(
     attribute: str, op: FilterOp | str, value: Any, component_type: ComponentType
 ) -> AttributeFilter:
-    """Check a filter against the attribute catalogue and coerce its value to the attribute's type."""
+    """Check a filter against the attribute catalogue; coerce its value to the attribute's type."""
     specs = attributes_for(component_type)
     name = attribute.strip().lower()
     spec = specs.get(name)
     if spec is None:
         known = ", ".join(sorted(specs))
-        raise FilterError(f"unknown attribute {attribute!r} for type {component_type}; known: {known}")
+        raise FilterError(
+            f"unknown attribute {attribute!r} for type {component_type}; known: {known}"
+        )
     try:
         op = FilterOp(str(op).lower())
     except ValueError:
@@ -101,7 +103,7 @@ def build_filter(
 
 
 def coerce(spec: AttributeSpec, value: Any) -> FilterValue:
-    """Turn user input into the attribute's own type, so `capacity_gb eq 32` stores the number 32."""
+    """User input as the attribute's own type, so `capacity_gb eq 32` stores the number 32."""
     text = str(value).strip()
     if spec.kind is Kind.BOOL:
         if isinstance(value, bool):
@@ -147,5 +149,7 @@ def validate_filters(raw: Any, component_type: ComponentType) -> list[AttributeF
             continue
         if not isinstance(item, dict) or set(item) != {"attribute", "op", "value"}:
             raise FilterError(f"malformed filter {item!r}: expected attribute, op and value")
-        result.append(build_filter(str(item["attribute"]), str(item["op"]), item["value"], component_type))
+        result.append(
+            build_filter(str(item["attribute"]), str(item["op"]), item["value"], component_type)
+        )
     return result

@@ -27,6 +27,7 @@ from pydantic import (
     field_validator,
     model_validator,
 )
+from pydantic.config import JsonDict
 from pydantic.fields import FieldInfo
 from pydantic_settings import BaseSettings, EnvSettingsSource, SettingsConfigDict, SettingsError
 
@@ -35,7 +36,7 @@ from core.models import Marketplace
 ENV_PREFIX = "SPT_"
 CONFIG_ENV = "SPT_CONFIG"
 DEFAULT_CONFIG_NAME = "config.toml"
-_RELOADABLE = {"reloadable": True}
+_RELOADABLE: JsonDict = {"reloadable": True}
 
 # The conventional variable names other tools use; SPT_* spellings win over them.
 CONVENTIONAL_ENV: dict[str, tuple[str, str]] = {
@@ -342,10 +343,10 @@ def read_environment(environ: Mapping[str, str]) -> Layer:
     """SPT_* variables (`__` nests) over the conventional names such as DISCORD_TOKEN."""
     values: dict[str, Any] = {}
     origins: dict[tuple[str, ...], str] = {}
-    for name, path in CONVENTIONAL_ENV.items():
+    for name, target in CONVENTIONAL_ENV.items():
         if environ.get(name):
-            _assign(values, path, environ[name])
-            origins[path] = f"env {name}"
+            _assign(values, target, environ[name])
+            origins[target] = f"env {name}"
     source = EnvSettingsSource(
         Settings,
         env_prefix=ENV_PREFIX,
@@ -353,7 +354,7 @@ def read_environment(environ: Mapping[str, str]) -> Layer:
         env_ignore_empty=True,
         case_sensitive=False,
     )
-    source.env_vars = {k.lower(): v for k, v in environ.items()}
+    source.env_vars = {k.lower(): v for k, v in environ.items() if v}
     try:
         spt_values = source()
     except SettingsError as exc:
@@ -409,7 +410,9 @@ def _assign(target: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
     node[path[-1]] = value
 
 
-def _leaves(values: Mapping[str, Any], prefix: tuple[str, ...] = ()) -> Iterator[tuple[tuple[str, ...], Any]]:
+def _leaves(
+    values: Mapping[str, Any], prefix: tuple[str, ...] = ()
+) -> Iterator[tuple[tuple[str, ...], Any]]:
     for key, value in values.items():
         if isinstance(value, Mapping) and value:
             yield from _leaves(value, (*prefix, key))
@@ -547,7 +550,7 @@ def _expectation(info: FieldInfo | None, message: str) -> str:
 def _kind(annotation: Any) -> str:
     text = repr(annotation)
     if "Literal" in text or "Marketplace" in text:
-        values = getattr(annotation, "__args__", None)
+        values: tuple[Any, ...] | None = getattr(annotation, "__args__", None)
         if annotation is Marketplace:
             values = tuple(m.value for m in Marketplace)
         return "one of " + ", ".join(repr(v) for v in values or ())

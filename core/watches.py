@@ -31,7 +31,7 @@ class WatchError(Exception):
     """Base for watch failures users should see verbatim."""
 
 
-class InvalidWatch(WatchError, ValueError):
+class InvalidWatchError(WatchError, ValueError):
     """Input that cannot make a watch; `problems` has one line per bad field."""
 
     def __init__(self, problems: list[str]) -> None:
@@ -39,11 +39,11 @@ class InvalidWatch(WatchError, ValueError):
         self.problems = problems
 
 
-class WatchNotFound(WatchError, LookupError):
+class WatchNotFoundError(WatchError, LookupError):
     """No watch with that id or name in this scope."""
 
 
-class DuplicateWatch(WatchError):
+class DuplicateWatchError(WatchError):
     """A watch with that name already exists in this scope."""
 
 
@@ -116,11 +116,9 @@ class WatchFields(BaseModel):
 
     @model_validator(mode="after")
     def _price_range(self) -> WatchFields:
-        if self.min_price is not None and self.max_price is not None:
-            if self.min_price > self.max_price:
-                raise ValueError(
-                    f"min_price ({self.min_price}) is above max_price ({self.max_price})"
-                )
+        low, high = self.min_price, self.max_price
+        if low is not None and high is not None and low > high:
+            raise ValueError(f"min_price ({low}) is above max_price ({high})")
         return self
 
 
@@ -196,7 +194,7 @@ def _validate(data: Mapping[str, Any]) -> WatchFields:
     try:
         return WatchFields.model_validate(dict(data))
     except ValidationError as exc:
-        raise InvalidWatch(_problems(exc)) from None
+        raise InvalidWatchError(_problems(exc)) from None
 
 
 class WatchService:
@@ -223,15 +221,15 @@ class WatchService:
         """Validate and store a new watch; nothing is written if any field is bad."""
         unknown = set(fields) - EDITABLE
         if unknown:
-            raise InvalidWatch([f"{name}: is not a watch setting" for name in sorted(unknown)])
+            raise InvalidWatchError([f"{name}: is not a watch setting" for name in sorted(unknown)])
         given = {k: v for k, v in fields.items() if v is not None}
         valid = _validate({**self.defaults(), **given})
         async with self._pool.acquire() as conn:
             if await repo.find_by_name(conn, guild_id, valid.name) is not None:
-                raise DuplicateWatch(f"a watch named {valid.name!r} already exists here")
+                raise DuplicateWatchError(f"a watch named {valid.name!r} already exists here")
             row = await repo.insert(conn, guild_id, owner_id, _columns(valid))
         if row is None:  # lost a race with an insert of the same name
-            raise DuplicateWatch(f"a watch named {valid.name!r} already exists here")
+            raise DuplicateWatchError(f"a watch named {valid.name!r} already exists here")
         return Watch.model_validate(row)
 
     async def list(self, guild_id: int | None) -> list[Watch]:
@@ -250,19 +248,19 @@ class WatchService:
         """Apply changes to a watch, re-validating it whole; nothing is written if any is bad."""
         unknown = set(changes) - EDITABLE
         if unknown:
-            raise InvalidWatch([f"{name}: is not a watch setting" for name in sorted(unknown)])
+            raise InvalidWatchError([f"{name}: is not a watch setting" for name in sorted(unknown)])
         if not changes:
-            raise InvalidWatch(["nothing to change: give at least one field"])
+            raise InvalidWatchError(["nothing to change: give at least one field"])
         async with self._pool.acquire() as conn, conn.transaction():
             current = Watch.model_validate(await _find(conn, guild_id, ref, lock=True))
-            merged = {**current.model_dump(include=EDITABLE), **changes}
+            merged = {**current.model_dump(include=set(EDITABLE)), **changes}
             valid = _validate(merged)
-            if valid.name.lower() != current.name.lower():
-                if await repo.find_by_name(conn, guild_id, valid.name) is not None:
-                    raise DuplicateWatch(f"a watch named {valid.name!r} already exists here")
+            renamed = valid.name.lower() != current.name.lower()
+            if renamed and await repo.find_by_name(conn, guild_id, valid.name) is not None:
+                raise DuplicateWatchError(f"a watch named {valid.name!r} already exists here")
             row = await repo.update(conn, guild_id, current.id, _columns(valid))
         if row is None:
-            raise WatchNotFound(f"no watch {ref!r} here")
+            raise WatchNotFoundError(f"no watch {ref!r} here")
         return Watch.model_validate(row)
 
     async def set_enabled(self, guild_id: int | None, ref: int | str, enabled: bool) -> Watch:
@@ -271,7 +269,7 @@ class WatchService:
             current = await _find(conn, guild_id, ref)
             row = await repo.set_enabled(conn, guild_id, current["id"], enabled)
         if row is None:
-            raise WatchNotFound(f"no watch {ref!r} here")
+            raise WatchNotFoundError(f"no watch {ref!r} here")
         return Watch.model_validate(row)
 
     async def remove(self, guild_id: int | None, ref: int | str) -> Watch:
@@ -280,21 +278,23 @@ class WatchService:
             current = await _find(conn, guild_id, ref)
             row = await repo.delete(conn, guild_id, current["id"])
         if row is None:
-            raise WatchNotFound(f"no watch {ref!r} here")
+            raise WatchNotFoundError(f"no watch {ref!r} here")
         return Watch.model_validate(row)
 
 
-async def _find(conn: Any, guild_id: int | None, ref: int | str, lock: bool = False) -> dict[str, Any]:
+async def _find(
+    conn: Any, guild_id: int | None, ref: int | str, lock: bool = False
+) -> dict[str, Any]:
     text = str(ref).strip()
     if not text:
-        raise WatchNotFound("give a watch id or name")
+        raise WatchNotFoundError("give a watch id or name")
     row = None
     if text.isdigit():
         row = await repo.find_by_id(conn, guild_id, int(text), lock=lock)
     if row is None:
         row = await repo.find_by_name(conn, guild_id, text, lock=lock)
     if row is None:
-        raise WatchNotFound(f"no watch {text!r} here")
+        raise WatchNotFoundError(f"no watch {text!r} here")
     return row
 
 

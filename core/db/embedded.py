@@ -77,9 +77,9 @@ def _get_server(data_dir: Path) -> Any:
     with warnings.catch_warnings():
         # pgserver asks platformdirs for a runtime dir at import; the fallback is fine.
         warnings.simplefilter("ignore")
-        import pgserver  # slow to import; only needed without a URL
+        from pgserver.postgres_server import get_server  # slow; only needed without a URL
 
-    return pgserver.get_server(data_dir, cleanup_mode="stop")
+    return get_server(data_dir, cleanup_mode="stop")
 
 
 async def _ensure_database(admin_dsn: str, name: str) -> None:

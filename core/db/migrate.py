@@ -14,6 +14,8 @@ from pathlib import Path
 
 import asyncpg
 
+from core.db.pool import Connection
+
 log = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
@@ -74,7 +76,7 @@ CREATE TABLE IF NOT EXISTS schema_migrations (
 """
 
 
-async def applied_versions(conn: asyncpg.Connection) -> dict[int, str]:
+async def applied_versions(conn: Connection) -> dict[int, str]:
     """Version -> checksum of every migration the database has run (empty if none)."""
     exists = await conn.fetchval("SELECT to_regclass('schema_migrations') IS NOT NULL")
     if not exists:
@@ -99,7 +101,7 @@ def _check_history(migrations: list[Migration], applied: dict[int, str]) -> None
             )
 
 
-async def pending(conn: asyncpg.Connection, migrations: list[Migration] | None = None) -> list[Migration]:
+async def pending(conn: Connection, migrations: list[Migration] | None = None) -> list[Migration]:
     """Migrations not yet applied (raises MigrationError if the history disagrees)."""
     migrations = discover() if migrations is None else migrations
     applied = await applied_versions(conn)

@@ -9,6 +9,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import asyncpg
+from asyncpg.pool import PoolConnectionProxy
 
 from core.db.embedded import EmbeddedPostgres
 from core.settings import DatabaseSettings
@@ -16,6 +17,8 @@ from core.settings import DatabaseSettings
 log = logging.getLogger(__name__)
 
 Pool = asyncpg.Pool
+# A plain connection or one borrowed from the pool: the repositories accept either.
+Connection = asyncpg.Connection | PoolConnectionProxy
 
 
 @dataclass(frozen=True)

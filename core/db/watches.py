@@ -6,10 +6,13 @@ from typing import Any
 
 import asyncpg
 
+from core.db.pool import Connection
+
 # Columns a caller may write; the service validates them before they reach here.
 WRITABLE = (
     "name", "query", "component_type", "marketplace", "channel_id", "min_price", "max_price",
-    "conditions", "buying_options", "category_ids", "min_seller_feedback", "min_seller_percent", "top_rated_only", "filters",
+    "conditions", "buying_options", "category_ids", "min_seller_feedback", "min_seller_percent",
+    "top_rated_only", "filters",
     "threshold", "cold_start_opt_in", "realert_step_pct", "poll_interval_seconds", "enabled",
 )  # fmt: skip
 _SCOPE = "guild_id IS NOT DISTINCT FROM $1"
@@ -21,7 +24,7 @@ def _row(record: asyncpg.Record | None) -> dict[str, Any] | None:
 
 
 async def insert(
-    conn: asyncpg.Connection, guild_id: int | None, owner_id: int | None, values: dict[str, Any]
+    conn: Connection, guild_id: int | None, owner_id: int | None, values: dict[str, Any]
 ) -> dict[str, Any] | None:
     """Insert a watch; None if the name is already taken in this scope."""
     columns = ", ".join(WRITABLE)
@@ -34,7 +37,7 @@ async def insert(
 
 
 async def update(
-    conn: asyncpg.Connection, guild_id: int | None, watch_id: int, values: dict[str, Any]
+    conn: Connection, guild_id: int | None, watch_id: int, values: dict[str, Any]
 ) -> dict[str, Any] | None:
     """Overwrite a watch's writable columns."""
     assignments = ", ".join(f"{c} = ${i}" for i, c in enumerate(WRITABLE, start=3))
@@ -46,7 +49,7 @@ async def update(
 
 
 async def find_by_id(
-    conn: asyncpg.Connection, guild_id: int | None, watch_id: int, lock: bool = False
+    conn: Connection, guild_id: int | None, watch_id: int, lock: bool = False
 ) -> dict[str, Any] | None:
     """The watch with this id, if it is in the scope."""
     suffix = " FOR UPDATE" if lock else ""
@@ -55,7 +58,7 @@ async def find_by_id(
 
 
 async def find_by_name(
-    conn: asyncpg.Connection, guild_id: int | None, name: str, lock: bool = False
+    conn: Connection, guild_id: int | None, name: str, lock: bool = False
 ) -> dict[str, Any] | None:
     """The watch with this name (ignoring case) in the scope."""
     suffix = " FOR UPDATE" if lock else ""
@@ -63,14 +66,14 @@ async def find_by_name(
     return _row(await conn.fetchrow(sql, guild_id, name.strip()))
 
 
-async def list_for_scope(conn: asyncpg.Connection, guild_id: int | None) -> list[dict[str, Any]]:
+async def list_for_scope(conn: Connection, guild_id: int | None) -> list[dict[str, Any]]:
     """Every watch in the scope, by name."""
     rows = await conn.fetch(f"SELECT * FROM watches WHERE {_SCOPE} ORDER BY lower(name)", guild_id)
     return [dict(r) for r in rows]
 
 
 async def set_enabled(
-    conn: asyncpg.Connection, guild_id: int | None, watch_id: int, enabled: bool
+    conn: Connection, guild_id: int | None, watch_id: int, enabled: bool
 ) -> dict[str, Any] | None:
     """Pause or resume; a resumed watch is due at once."""
     sql = (
@@ -81,7 +84,7 @@ async def set_enabled(
     return _row(await conn.fetchrow(sql, guild_id, watch_id, enabled))
 
 
-async def delete(conn: asyncpg.Connection, guild_id: int | None, watch_id: int) -> dict[str, Any] | None:
+async def delete(conn: Connection, guild_id: int | None, watch_id: int) -> dict[str, Any] | None:
     """Delete a watch in the scope; returns the deleted row."""
     sql = f"DELETE FROM watches WHERE {_SCOPE} AND id = $2 {_RETURNING}"
     return _row(await conn.fetchrow(sql, guild_id, watch_id))
