@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -89,12 +90,10 @@ def test_secret_change_is_never_logged(config: Path, caplog: pytest.LogCaptureFi
     assert "new-secret-token-xyz" not in caplog.text
 
 
-async def _wait_for(predicate: object, timeout: float = 10.0) -> None:
-    deadline = asyncio.get_running_loop().time() + timeout
-    while not predicate():  # type: ignore[operator]
-        if asyncio.get_running_loop().time() > deadline:
-            raise AssertionError("condition not reached in time")
-        await asyncio.sleep(0.05)
+async def _wait_for(predicate: Callable[[], bool]) -> None:
+    async with asyncio.timeout(10):
+        while not predicate():  # noqa: ASYNC110 - polls logs and state, which have no event
+            await asyncio.sleep(0.05)
 
 
 async def test_watcher_follows_atomic_saves_and_survives_a_broken_one(
@@ -108,13 +107,17 @@ async def test_watcher_follows_atomic_saves_and_survives_a_broken_one(
     # An unrelated file in the same directory changes nothing.
     (config.parent / "other.toml").write_text("[x]\n", encoding="utf-8")
     save_atomically(config, BASE.replace('"INFO"', '"DEBUG"'))
-    await _wait_for(lambda: holder.current.logging.level == "DEBUG")
+
+    def level() -> str:
+        return holder.current.logging.level
+
+    await _wait_for(lambda: level() == "DEBUG")
 
     save_atomically(config, "this is [ not toml")
     await _wait_for(lambda: "config reload rejected" in caplog.text)
-    assert holder.current.logging.level == "DEBUG"
+    assert level() == "DEBUG"
 
     save_atomically(config, BASE.replace('"INFO"', '"WARNING"'))
-    await _wait_for(lambda: holder.current.logging.level == "WARNING")
+    await _wait_for(lambda: level() == "WARNING")
     stop.set()
     await asyncio.wait_for(task, 5)

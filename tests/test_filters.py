@@ -30,9 +30,7 @@ RAM, NIC, DRIVE = ComponentType.RAM, ComponentType.NIC, ComponentType.DRIVE
         ("model=R740 XD", ComponentType.SERVER, "model", FilterOp.EQ, "r740xd"),
     ],
 )
-def test_parse(
-    text: str, kind: ComponentType, attribute: str, op: FilterOp, value: object
-) -> None:
+def test_parse(text: str, kind: ComponentType, attribute: str, op: FilterOp, value: object) -> None:
     parsed = parse_filter(text, kind)
     assert (parsed.attribute, parsed.op, parsed.value) == (attribute, op, value)
     assert type(parsed.value) is type(value)

@@ -23,7 +23,9 @@ def test_core_never_imports_discord() -> None:
     files = list(CORE.rglob("*.py"))
     assert len(files) > 5
     offenders = {
-        str(path.relative_to(CORE)): sorted(n for n in _imports(path) if n.split(".")[0] == "discord")
+        str(path.relative_to(CORE)): sorted(
+            n for n in _imports(path) if n.split(".")[0] == "discord"
+        )
         for path in files
     }
     assert {k: v for k, v in offenders.items() if v} == {}

@@ -34,7 +34,7 @@ def test_secret_values_collects_every_secret() -> None:
 
 @pytest.mark.parametrize("fmt", ["json", "text"])
 def test_secrets_never_reach_the_log(capture: io.StringIO, fmt: str) -> None:
-    setup_logging(LoggingSettings(format=fmt), capture)  # type: ignore[arg-type]
+    setup_logging(LoggingSettings(format=fmt), capture)
     set_secrets(secret_values(load_settings(None, None, SECRETS).settings))
     log = logging.getLogger("spt.test")
     log.info("connecting to %s", SECRETS["DATABASE_URL"])

@@ -67,7 +67,11 @@ async def test_full_round_trip(service: WatchService, pool: Pool) -> None:
             "max_price": "80.50",
             "conditions": ["used_working", "like_new", "used_working"],
             "buying_options": ["fixed_price"],
-            "filters": ["capacity_gb>=32", "generation=ddr4", {"attribute": "ecc", "op": "eq", "value": "yes"}],
+            "filters": [
+                "capacity_gb>=32",
+                "generation=ddr4",
+                {"attribute": "ecc", "op": "eq", "value": "yes"},
+            ],
             "threshold": 90,
             "channel_id": 123,
             "cold_start_opt_in": True,
@@ -116,6 +120,7 @@ async def test_filter_values_are_stored_with_their_own_type(
         "SELECT jsonb_typeof(filters->0->'value') AS a, jsonb_typeof(filters->1->'value') AS b "
         "FROM watches"
     )
+    assert row is not None
     assert (row["a"], row["b"]) == ("number", "boolean")
 
 
@@ -128,8 +133,8 @@ BAD_INPUT = [
     ({"threshold": 101}, "threshold: must be between 0 and 100 (got 101)"),
     ({"threshold": -1}, "threshold: must be between 0 and 100 (got -1)"),
     ({"threshold": "high"}, "threshold: input should be a valid integer"),
-    ({"component_type": "ramm"}, "component_type: unknown component type 'ramm'; choose one of ram"),
-    ({"marketplace": "EBAY_FR"}, "marketplace: unknown marketplace 'EBAY_FR'; choose one of EBAY_US"),
+    ({"component_type": "ramm"}, "component_type: unknown component type 'ramm'; choose one"),
+    ({"marketplace": "EBAY_FR"}, "marketplace: unknown marketplace 'EBAY_FR'; choose one of"),
     ({"filters": ["capacity_gb>>32"]}, "filters: cannot read filter 'capacity_gb>>32'"),
     ({"filters": ["colour=red"]}, "filters: unknown attribute 'colour' for type ram"),
     ({"filters": [{"attribute": "capacity_gb"}]}, "filters: malformed filter"),
@@ -171,7 +176,9 @@ async def test_changing_type_rechecks_filters(service: WatchService) -> None:
     watch = await service.add(None, {**RAM_WATCH, "filters": ["generation=DDR4"]})
     with pytest.raises(InvalidWatchError, match="unknown attribute 'generation' for type gpu"):
         await service.edit(None, watch.id, {"component_type": "gpu"})
-    moved = await service.edit(None, watch.id, {"component_type": "gpu", "filters": ["vram_gb>=24"]})
+    moved = await service.edit(
+        None, watch.id, {"component_type": "gpu", "filters": ["vram_gb>=24"]}
+    )
     assert moved.component_type is ComponentType.GPU
 
 

@@ -1,0 +1,1 @@
+"""Metrics, service health and logging setup."""

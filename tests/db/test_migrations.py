@@ -74,7 +74,9 @@ async def test_each_migration_runs_in_its_own_transaction(empty_pool: Pool, tmp_
 
 async def test_edited_migration_is_refused(empty_pool: Pool, tmp_path: Path) -> None:
     directory = tmp_path / "m"
-    await migrate(empty_pool, write_migrations(directory, {"001_a.sql": "CREATE TABLE a (id int);"}))
+    await migrate(
+        empty_pool, write_migrations(directory, {"001_a.sql": "CREATE TABLE a (id int);"})
+    )
     edited = write_migrations(directory, {"001_a.sql": "CREATE TABLE a (id bigint);"})
     with pytest.raises(MigrationError, match=r"001_a\.sql changed after it was applied"):
         await migrate(empty_pool, edited)
@@ -99,7 +101,9 @@ async def test_database_from_a_newer_spt_is_refused(empty_pool: Pool, tmp_path: 
         ({"001_Bad-Name.sql": ""}, "migration files are named"),
     ],
 )
-def test_discover_rejects_bad_sequences(tmp_path: Path, files: dict[str, str], message: str) -> None:
+def test_discover_rejects_bad_sequences(
+    tmp_path: Path, files: dict[str, str], message: str
+) -> None:
     with pytest.raises(MigrationError, match=message):
         write_migrations(tmp_path / "m", files)
 

@@ -1,0 +1,283 @@
+"""The `spt` command line, driven as a user would: in-process with CliRunner, or as a process."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner, Result
+
+from bot.cli import cli
+
+SPT = Path(sys.executable).with_name("spt")
+SECRETS = {
+    "DISCORD_TOKEN": "MTA5ODc2.discord-token-value",
+    "EBAY_CLIENT_SECRET": "PRD-ebay-secret-value",
+    "ANTHROPIC_API_KEY": "sk-ant-secret-value",
+}
+
+
+def invoke(*args: str, env: dict[str, str] | None = None, stdin: str | None = None) -> Result:
+    return CliRunner().invoke(cli, list(args), env=env, input=stdin, catch_exceptions=False)
+
+
+def spt(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run the installed console script, as a user would."""
+    full_env = {k: v for k, v in os.environ.items() if not k.startswith("SPT_")}
+    full_env.update(env or {})
+    return subprocess.run(
+        [str(SPT), *args], env=full_env, capture_output=True, text=True, timeout=120, check=False
+    )
+
+
+def last_json(output: str) -> object:
+    return json.loads(output.strip().splitlines()[-1])
+
+
+# ------------------------------------------------------------------ help and version
+
+
+def _commands(group: click.Group, prefix: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
+    for name, command in group.commands.items():
+        yield (*prefix, name)
+        if isinstance(command, click.Group):
+            yield from _commands(command, (*prefix, name))
+
+
+def test_every_command_has_help() -> None:
+    commands = list(_commands(cli))
+    assert {("run",), ("demo",), ("migrate",), ("config", "show"), ("watch", "add")} <= set(
+        commands
+    )
+    for path in [(), *commands]:
+        result = invoke(*path, "--help")
+        assert result.exit_code == 0, path
+        assert "Usage: " in result.stdout
+
+
+def test_version() -> None:
+    result = invoke("--version")
+    assert result.exit_code == 0
+    assert result.stdout.startswith("spt, version 0.1.0")
+
+
+# ------------------------------------------------------------------ config show / check
+
+
+def test_config_show_json_reports_port_from_environment() -> None:
+    result = spt("config", "show", "--json", env={"SPT_SIDECAR__PORT": "1234"})
+    assert result.returncode == 0, result.stderr
+    shown = json.loads(result.stdout)
+    assert shown["sidecar.port"] == {"value": 1234, "source": "env SPT_SIDECAR__PORT"}
+    assert shown["sidecar.host"] == {"value": "127.0.0.1", "source": "default"}
+
+
+def test_config_show_names_flag_over_env(tmp_path: Path) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text("[sidecar]\nport = 1111\n[logging]\nlevel = 'ERROR'\n", encoding="utf-8")
+    result = invoke(
+        "--config", str(config), "--sidecar-port", "3333", "config", "show", "--json",
+        env={"SPT_SIDECAR__PORT": "2222"},
+    )  # fmt: skip
+    shown = json.loads(result.stdout)
+    assert shown["sidecar.port"] == {"value": 3333, "source": "flag --sidecar-port"}
+    assert shown["logging.level"] == {"value": "ERROR", "source": f"file {config}"}
+
+
+@pytest.mark.parametrize("as_json", [False, True])
+def test_config_show_never_prints_a_secret(tmp_path: Path, as_json: bool) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text('[llm]\nopenai_api_key = "sk-openai-from-file"\n', encoding="utf-8")
+    args = ["--config", str(config), "--set", "discord.webhook_url=https://hook/secret-hook-path"]
+    args += ["--database-url", "postgresql://spt:pg-password-value@db/spt", "config", "show"]
+    result = spt(*args, *(["--json"] if as_json else []), env=SECRETS)
+    assert result.returncode == 0, result.stderr
+    everything = result.stdout + result.stderr
+    for secret in [
+        *SECRETS.values(),
+        "sk-openai-from-file",
+        "secret-hook-path",
+        "pg-password-value",
+    ]:
+        assert secret not in everything
+    if as_json:
+        shown = json.loads(result.stdout)
+        assert shown["discord.token"] == {"value": "********", "source": "env DISCORD_TOKEN"}
+        assert shown["database.url"]["value"] == "********"
+        assert shown["ebay.client_id"] == {"value": None, "source": "default"}
+    else:
+        assert "********" in result.stdout
+
+
+def test_config_check_ok(tmp_path: Path) -> None:
+    result = invoke("config", "check")
+    assert result.exit_code == 0
+    assert result.stdout.strip() == "config OK (no config file)"
+
+
+def test_config_check_bad_value_exits_2_naming_the_key() -> None:
+    result = spt("config", "check", env={"SPT_SIDECAR__PORT": "seventy"})
+    assert result.returncode == 2
+    assert result.stdout == ""
+    assert result.stderr.strip() == (
+        "config error: sidecar.port: got 'seventy' (from env SPT_SIDECAR__PORT); "
+        "expected an integer (>= 1; <= 65535; TCP port of the side server)"
+    )
+
+
+def test_bad_config_fails_every_command_with_one_line_per_key(tmp_path: Path) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text('[sidecar]\nport = 0\n[logging]\nlevel = "chatty"\n', encoding="utf-8")
+    result = spt("--config", str(config), "watch", "list")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert [line.split(":")[1].strip() for line in lines] == ["sidecar.port", "logging.level"]
+    assert all(line.startswith("config error: ") for line in lines)
+
+
+def test_unparseable_config_file_fails_cleanly(tmp_path: Path) -> None:
+    config = tmp_path / "c.toml"
+    config.write_text("[sidecar\n", encoding="utf-8")
+    result = spt("--config", str(config), "run")
+    assert result.returncode == 2
+    assert result.stderr.startswith(f"config error: config file {config}: not valid TOML")
+    assert "Traceback" not in result.stderr
+
+
+# ------------------------------------------------------------------ watch commands
+
+
+def test_watch_commands_round_trip(database_url: str) -> None:
+    db = ["--database-url", database_url]
+    added = invoke(
+        *db, "watch", "add", "--name", "Mellanox 25G", "--query", "ConnectX-4 Lx 25GbE",
+        "--type", "nic", "--marketplace", "EBAY_GB", "--max-price", "60",
+        "--filter", "speed=25gbe", "--filter", "port_type in SFP28", "--condition", "used_working",
+        "--threshold", "85", "--cold-start", "--json",
+    )  # fmt: skip
+    assert added.exit_code == 0, added.stdout
+    watch = json.loads(added.stdout)
+    assert watch["filters"] == ["speed=25GbE", "port_type in SFP28"]
+    assert (watch["marketplace"], watch["currency"], watch["threshold"]) == ("EBAY_GB", "GBP", 85)
+    assert watch["cold_start_opt_in"] is True
+
+    listed = invoke(*db, "watch", "list")
+    assert "Mellanox 25G" in listed.stdout
+    assert "EBAY_GB" in listed.stdout
+
+    shown = invoke(*db, "watch", "show", "mellanox 25g")
+    assert "speed=25GbE, port_type in SFP28" in shown.stdout
+    assert "0 to 60.00 GBP" in shown.stdout
+
+    edited = invoke(*db, "watch", "edit", str(watch["id"]), "--threshold", "70", "--clear-filters")
+    assert edited.exit_code == 0, edited.stdout
+    assert "updated watch" in edited.stdout
+    after = json.loads(invoke(*db, "watch", "show", str(watch["id"]), "--json").stdout)
+    assert (after["threshold"], after["filters"], after["query"]) == (70, [], watch["query"])
+
+    assert "paused watch" in invoke(*db, "watch", "pause", str(watch["id"])).stdout
+    assert "paused" in invoke(*db, "watch", "list").stdout
+    assert "resumed watch" in invoke(*db, "watch", "resume", "Mellanox 25G").stdout
+
+    refused = invoke(*db, "watch", "remove", str(watch["id"]), stdin="n\n")
+    assert refused.exit_code == 1
+    assert "nothing deleted" in refused.stdout
+    removed = invoke(*db, "watch", "remove", str(watch["id"]), "--yes")
+    assert removed.exit_code == 0
+    assert json.loads(invoke(*db, "watch", "list", "--json").stdout) == []
+
+
+def test_watch_add_bad_input_exits_2_and_writes_nothing(database_url: str) -> None:
+    db = ["--database-url", database_url]
+    result = invoke(
+        *db, "watch", "add", "--name", "x", "--query", "q" * 351, "--type", "ramm",
+        "--threshold", "150", "--marketplace", "EBAY_XX",
+    )  # fmt: skip
+    assert result.exit_code == 2
+    problems = result.stderr.strip().splitlines()
+    assert [p.split(":")[1].strip() for p in problems] == [
+        "query",
+        "component_type",
+        "marketplace",
+        "threshold",
+    ]
+    assert json.loads(invoke(*db, "watch", "list", "--json").stdout) == []
+
+
+def test_watch_scopes_by_guild(database_url: str) -> None:
+    db = ["--database-url", database_url]
+    base = ["watch", "add", "--query", "Tesla P40", "--type", "gpu", "--json"]
+    in_guild = json.loads(invoke(*db, *base, "--name", "P40", "--guild", "42").stdout)
+    assert in_guild["guild_id"] == 42
+    assert json.loads(invoke(*db, "watch", "list", "--json").stdout) == []
+    missing = invoke(*db, "watch", "show", str(in_guild["id"]), "--guild", "43")
+    assert missing.exit_code == 1
+    assert missing.stderr.strip() == f"error: no watch '{in_guild['id']}' here"
+
+
+def test_unreachable_database_is_one_clear_line(tmp_path: Path) -> None:
+    url = f"postgresql://spt:pw-not-shown@/spt?host={tmp_path}&port=1"
+    result = spt("--database-url", url, "watch", "list")
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines()[-1].startswith("database error: cannot use the")
+    assert "Traceback" not in result.stderr
+    assert "pw-not-shown" not in result.stderr
+
+
+# ------------------------------------------------------------------ migrate and demo
+
+
+def test_migrate_reports_up_to_date(database_url: str) -> None:
+    result = invoke("--database-url", database_url, "migrate")
+    assert result.exit_code == 0
+    assert result.stdout.strip() == "database is up to date"
+
+
+def test_migrate_applies_to_an_empty_database(empty_database_url: str) -> None:
+    result = invoke("--database-url", empty_database_url, "migrate")
+    assert result.stdout.strip() == "applied: 001_initial"
+
+
+def test_demo_seeds_example_watches_once(empty_database_url: str) -> None:
+    first = invoke("--database-url", empty_database_url, "demo", "--once", "--json")
+    assert first.exit_code == 0, first.stdout
+    summary = last_json(first.stdout)
+    assert isinstance(summary, dict)
+    assert summary["migrations_applied"] == ["001_initial"]
+    assert summary["watches_created"] == 5
+    assert {w["type"] for w in summary["watches"]} == {"ram", "drive", "gpu", "server", "cpu"}
+    assert {w["marketplace"] for w in summary["watches"]} == {
+        "EBAY_US",
+        "EBAY_GB",
+        "EBAY_DE",
+        "EBAY_AU",
+    }
+    assert "DDR4 ECC RDIMM 32GB" in first.stdout  # the human table comes first
+
+    again = last_json(
+        invoke("--database-url", empty_database_url, "demo", "--once", "--json").stdout
+    )
+    assert isinstance(again, dict)
+    assert (again["watches_created"], again["watches_existing"]) == (0, 5)
+    assert again["migrations_applied"] == []
+
+
+def test_demo_runs_on_embedded_postgres_and_stops_it(tmp_path: Path) -> None:
+    data_dir = tmp_path / "pg"
+    result = spt("--data-dir", str(data_dir), "demo", "--once", "--json")
+    assert result.returncode == 0, result.stderr
+    summary = last_json(result.stdout)
+    assert isinstance(summary, dict)
+    assert summary["database"] == "embedded"
+    assert summary["watches_created"] == 5
+    assert (data_dir / "PG_VERSION").is_file()
+    assert not (data_dir / "postmaster.pid").exists()  # the server stopped with the process
+    logged = result.stderr
+    assert "starting embedded PostgreSQL" in logged
