@@ -103,15 +103,19 @@ async def test_watcher_follows_atomic_saves_and_survives_a_broken_one(
     stop = asyncio.Event()
     caplog.set_level(logging.INFO, logger="core.config_reload")
     task = asyncio.create_task(watch_config(holder, config, stop))
-    await asyncio.sleep(0.3)  # let the watcher start
     # An unrelated file in the same directory changes nothing.
     (config.parent / "other.toml").write_text("[x]\n", encoding="utf-8")
-    save_atomically(config, BASE.replace('"INFO"', '"DEBUG"'))
 
     def level() -> str:
         return holder.current.logging.level
 
-    await _wait_for(lambda: level() == "DEBUG")
+    # The watcher arms itself in the background: save until the first change is seen.
+    for _attempt in range(50):
+        save_atomically(config, BASE.replace('"INFO"', '"DEBUG"'))
+        await asyncio.sleep(0.2)
+        if level() == "DEBUG":
+            break
+    assert level() == "DEBUG"
 
     save_atomically(config, "this is [ not toml")
     await _wait_for(lambda: "config reload rejected" in caplog.text)

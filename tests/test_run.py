@@ -60,10 +60,18 @@ def test_run_hot_reloads_and_stops_cleanly(empty_database_url: str, tmp_path: Pa
         assert started["level"] == "info"
         spt.wait_for("watching")
 
-        tmp = config.with_name(".spt.toml.tmp")
-        tmp.write_text('[logging]\nlevel = "DEBUG"\n[sidecar]\nport = 9500\n', encoding="utf-8")
-        os.replace(tmp, config)
-        restart = spt.wait_for("needs a restart")
+        # The watcher may still be arming itself after logging "watching": save until seen.
+        for _attempt in range(10):
+            tmp = config.with_name(".spt.toml.tmp")
+            tmp.write_text('[logging]\nlevel = "DEBUG"\n[sidecar]\nport = 9500\n', encoding="utf-8")
+            os.replace(tmp, config)
+            try:
+                restart = spt.wait_for("needs a restart", timeout=2)
+                break
+            except AssertionError:
+                continue
+        else:
+            raise AssertionError("the config edit was never noticed")
         assert "sidecar.port" in restart["msg"]
         reloaded = spt.wait_for("config reloaded")
         assert "logging.level 'INFO' -> 'DEBUG'" in reloaded["msg"]
