@@ -548,6 +548,8 @@ def _expectation(info: FieldInfo | None, message: str) -> str:
 
 
 def _kind(annotation: Any) -> str:
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return "a table of keys: " + ", ".join(annotation.model_fields)
     text = repr(annotation)
     if "Literal" in text or "Marketplace" in text:
         values: tuple[Any, ...] | None = getattr(annotation, "__args__", None)

@@ -163,6 +163,9 @@ BAD_FILE_VALUES = [
     ("[sidecar]\nprot = 3\n", "sidecar.prot: unknown key", "known keys here: enabled, host, port"),
     ("[sidecarr]\nport = 3\n", "sidecarr: unknown key", "known keys here: alerts, database"),
     ("port = 3\n", "port: unknown key", "sidecar"),
+    ("sidecar = 5\n", "sidecar: got 5", "a table of keys: enabled, host, port"),
+    ('[scoring]\nweights = "heavy"\n', "scoring.weights: got 'heavy'", "a table of keys: price"),
+    ("[database]\ndata_dir = 5\n", "database.data_dir: got 5", "a path"),
 ]  # fmt: skip
 
 
