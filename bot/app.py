@@ -1,4 +1,4 @@
-"""Composition root: builds the pool and services from settings and runs spt's modes.
+"""Composition root: builds the pool, HTTP session, clients and services, and runs spt's modes.
 
 Every resource is created here and passed down; nothing else opens connections.
 """
@@ -12,40 +12,75 @@ import signal
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
+
+import aiohttp
 
 from bot.demo import seed_examples
 from core.config_reload import SettingsHolder, watch_config
 from core.db.migrate import migrate
 from core.db.pool import Database, open_database
+from core.jobs.ingest import Ingestor, IngestScheduler, TickResult, utc_now
+from core.jobs.status import IngestStatus, ingest_status
+
+__all__ = ["IngestStatus", "Services", "demo", "open_services", "run"]
+from core.marketplace.client import EbayClient
+from core.marketplace.sandbox import (
+    DEFAULT_CLIENT_ID,
+    DEFAULT_CLIENT_SECRET,
+    SandboxMarketplace,
+    build_catalog,
+)
+from core.marketplace.wiring import build_ebay_client, credentials
 from core.observability.logging import apply_level, setup_logging
+from core.resilience import breaker_factory
 from core.settings import Settings
 from core.watches import Watch, WatchService
 
 log = logging.getLogger(__name__)
+USER_AGENT = "spt (+https://github.com/spt-dev/spt)"
 
 
 @dataclass
 class Services:
-    """What commands and front ends use: the database and the core services over it."""
+    """Everything commands and front ends use, built once over one pool and one session."""
 
+    holder: SettingsHolder
     db: Database
+    http: aiohttp.ClientSession
     watches: WatchService
+    ebay: EbayClient
+    scheduler: IngestScheduler
     migrations_applied: list[str] = field(default_factory=list)
+
+    async def status(self) -> IngestStatus:
+        """Ingestion status (quota, pause, stretch, due watches)."""
+        assert self.ebay.budget is not None
+        return await ingest_status(self.db.pool, self.ebay.budget, utc_now())
 
 
 @asynccontextmanager
 async def open_services(holder: SettingsHolder) -> AsyncIterator[Services]:
-    """Open the database (embedded when no URL), apply pending migrations, build services."""
+    """Open the database (embedded when no URL), migrate, and build every service."""
+    settings = lambda: holder.current  # noqa: E731 - read at call time so reloads apply
     async with open_database(holder.current.database) as db:
         applied = await migrate(db.pool)
         if applied:
             log.info("database migrated: %s", ", ".join(m.label for m in applied))
-        yield Services(
-            db=db,
-            watches=WatchService(db.pool, lambda: holder.current),
-            migrations_applied=[m.label for m in applied],
-        )
+        async with aiohttp.ClientSession(headers={"User-Agent": USER_AGENT}) as http:
+            ebay = build_ebay_client(http, settings, db.pool, breaker_factory())
+            ingestor = Ingestor(db.pool, ebay, settings, utc_now)
+            assert ebay.budget is not None
+            yield Services(
+                holder=holder,
+                db=db,
+                http=http,
+                watches=WatchService(db.pool, settings),
+                ebay=ebay,
+                scheduler=IngestScheduler(db.pool, ingestor, ebay, ebay.budget, settings),
+                migrations_applied=[m.label for m in applied],
+            )
 
 
 def _on_reload(old: Settings, new: Settings) -> None:
@@ -55,33 +90,48 @@ def _on_reload(old: Settings, new: Settings) -> None:
         apply_level(new.logging)
 
 
-async def run(holder: SettingsHolder) -> None:
-    """`spt run`: start everything and serve until SIGINT/SIGTERM."""
+async def _serve(services: Services, stop: asyncio.Event) -> None:
+    """The long-running loops of one process, until `stop` is set."""
+    holder = services.holder
+    tasks = []
+    path = holder.loaded.config_path
+    if path is not None:
+        tasks.append(asyncio.create_task(watch_config(holder, path, stop), name="config-watch"))
+    if credentials(holder.current) is None:
+        log.warning("no eBay credentials (EBAY_CLIENT_ID / EBAY_CLIENT_SECRET): ingestion is off")
+    else:
+        tasks.append(
+            asyncio.create_task(services.scheduler.run_forever(stop), name="ingest-scheduler")
+        )
+    await stop.wait()
+    log.info("shutting down")
+    for task in tasks:
+        # The scheduler notices `stop` itself and releases its leases; give it the chance.
+        with contextlib.suppress(asyncio.TimeoutError, asyncio.CancelledError):
+            await asyncio.wait_for(task, timeout=10)
+
+
+def _stop_on_signals() -> asyncio.Event:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)
+    return stop
+
+
+async def run(holder: SettingsHolder) -> None:
+    """`spt run`: start everything and serve until SIGINT/SIGTERM."""
+    stop = _stop_on_signals()
     holder.subscribe(_on_reload)
     async with open_services(holder) as services:
         settings = holder.current
         mode = "with Discord" if settings.discord.token else "headless (no discord.token set)"
-        watches = await services.watches.list(None)
         log.info(
-            "spt running %s; database %s; %d local watch(es)",
+            "spt running %s; database %s",
             mode,
             "embedded" if services.db.embedded else "from database.url",
-            len(watches),
         )
-        tasks = []
-        path = holder.loaded.config_path
-        if path is not None:
-            tasks.append(asyncio.create_task(watch_config(holder, path, stop), name="config-watch"))
-        await stop.wait()
-        log.info("shutting down")
-        for task in tasks:
-            task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+        await _serve(services, stop)
 
 
 @dataclass(frozen=True)
@@ -92,11 +142,14 @@ class DemoResult:
     migrations_applied: list[str]
     created: list[Watch]
     existing: list[Watch]
+    tick: TickResult
+    sandbox_url: str
 
     def summary(self) -> dict[str, Any]:
         """The one-object JSON summary `spt demo --json` prints last."""
         return {
             "database": "embedded" if self.embedded else "url",
+            "marketplace": self.sandbox_url,
             "migrations_applied": self.migrations_applied,
             "watches_created": len(self.created),
             "watches_existing": len(self.existing),
@@ -105,11 +158,60 @@ class DemoResult:
                  "marketplace": w.marketplace.value}
                 for w in (*self.created, *self.existing)
             ],
+            "watch_runs": len(self.tick.runs),
+            "ingested": self.tick.ingested,
+            "new_listings": self.tick.new,
+            "run_errors": [r.error for r in self.tick.runs if r.error],
         }  # fmt: skip
 
 
-async def demo(holder: SettingsHolder) -> DemoResult:
-    """`spt demo`: migrate and seed the example watches (the pipeline joins in later work)."""
-    async with open_services(holder) as services:
+@asynccontextmanager
+async def sandbox_for(holder: SettingsHolder) -> AsyncIterator[SandboxMarketplace]:
+    """Start the sandbox marketplace on loopback and point the eBay client at it."""
+    sandbox = SandboxMarketplace(build_catalog(now=datetime.now(UTC)))
+    url = await sandbox.start()
+    holder.pin(
+        {
+            "ebay": {
+                "api_base_url": url,
+                "client_id": DEFAULT_CLIENT_ID,
+                "client_secret": DEFAULT_CLIENT_SECRET,
+            }
+        }
+    )
+    log.info("sandbox marketplace on %s", url)
+    try:
+        yield sandbox
+    finally:
+        await sandbox.stop()
+
+
+async def demo(holder: SettingsHolder, once: bool) -> DemoResult:
+    """`spt demo`: sandbox marketplace, embedded database, example watches, the pipeline.
+
+    With `once`, one pass over every due watch, then exit; otherwise keep running until
+    SIGINT/SIGTERM.
+    """
+    async with sandbox_for(holder) as sandbox, open_services(holder) as services:
         created, existing = await seed_examples(services.watches)
-        return DemoResult(services.db.embedded, services.migrations_applied, created, existing)
+        await services.scheduler.sync_quota()
+        tick = await services.scheduler.tick()
+        result = DemoResult(
+            services.db.embedded,
+            services.migrations_applied,
+            created,
+            existing,
+            tick,
+            sandbox.base_url or "",
+        )
+        if not once:
+            _print_progress(result)
+            await _serve(services, _stop_on_signals())
+        return result
+
+
+def _print_progress(result: DemoResult) -> None:
+    print(
+        f"first pass: {result.tick.ingested} listings from {len(result.tick.runs)} watch runs; "
+        "running until Ctrl-C"
+    )

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import sys
 from collections.abc import Awaitable, Callable, Coroutine
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -20,7 +21,9 @@ from bot.render import dumps, watch_detail, watch_dict, watch_table
 from core.config_reload import SettingsHolder
 from core.db.embedded import EmbeddedPostgresError
 from core.db.migrate import MigrationError
+from core.marketplace.quota import QuotaExhaustedError
 from core.observability.logging import secret_values, set_secrets, setup_logging
+from core.resilience import ServiceError
 from core.settings import ConfigError, LoadedSettings, cli_layer, load_settings
 from core.watches import InvalidWatchError, Watch, WatchError
 
@@ -71,6 +74,12 @@ def _run(coro: Coroutine[Any, Any, T]) -> T:
     except WatchError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_FAILURE)
+    except QuotaExhaustedError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_FAILURE)
+    except ServiceError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_FAILURE)
     except (MigrationError, EmbeddedPostgresError) as exc:
         click.echo(f"database error: {exc}", err=True)
         sys.exit(EXIT_FAILURE)
@@ -82,6 +91,7 @@ def _run(coro: Coroutine[Any, Any, T]) -> T:
 
 
 pass_state = click.make_pass_decorator(CliState)
+json_flag = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -145,13 +155,14 @@ def run(state: CliState) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary as the last line.")
 @pass_state
 def demo(state: CliState, once: bool, as_json: bool) -> None:
-    """Offline demo: embedded PostgreSQL, migrations and example watches.
+    """Offline demo: sandbox marketplace, embedded PostgreSQL, example watches, ingestion.
 
-    At this stage the demo stops after seeding; the ingest, extraction, scoring and
-    alert pipeline joins it as those parts land. Re-running it is safe.
+    Starts the sandbox eBay on loopback, seeds five example watches and runs them. With
+    --once it stops after one pass; otherwise it keeps running until Ctrl-C. Extraction,
+    scoring and alerts join the demo as they land. Re-running it is safe.
     """
     holder = state.holder()
-    result = _run(app.demo(holder))
+    result = _run(app.demo(holder, once))
     click.echo(f"database: {'embedded PostgreSQL' if result.embedded else 'database.url'}")
     if result.migrations_applied:
         click.echo(f"migrations applied: {', '.join(result.migrations_applied)}")
@@ -161,10 +172,53 @@ def demo(state: CliState, once: bool, as_json: bool) -> None:
         f"example watches: {len(result.created)} created, {len(result.existing)} already there"
     )
     click.echo(watch_table(sorted([*result.created, *result.existing], key=lambda w: w.id)))
-    if not once:
-        click.echo("(the pipeline is not part of the demo yet, so there is nothing more to run)")
+    click.echo(
+        f"ingested {result.tick.ingested} listings ({result.tick.new} new) "
+        f"in {len(result.tick.runs)} watch runs from the sandbox marketplace"
+    )
+    for run in result.tick.runs:
+        if run.error:
+            click.echo(f"  watch {run.watch_id}: {run.error}", err=True)
     if as_json:
         click.echo(dumps(result.summary()))
+
+
+@cli.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to bind.")
+@click.option("--port", default=8790, show_default=True, type=int, help="Port (0: any free).")
+@click.option("--seed", default=1, show_default=True, type=int, help="Catalog seed.")
+@click.option("--size", default=2400, show_default=True, type=int, help="Catalog listings.")
+@click.option(
+    "--daily-limit", default=5000, show_default=True, type=int, help="Search calls per day."
+)
+def sandbox(host: str, port: int, seed: int, size: int, daily_limit: int) -> None:
+    """Run the sandbox marketplace (a fake eBay) alone, until Ctrl-C.
+
+    Point spt at it with --set ebay.api_base_url=http://HOST:PORT and the client id and
+    secret it prints.
+    """
+    from core.marketplace.sandbox import serve_forever
+
+    with contextlib.suppress(KeyboardInterrupt):
+        asyncio.run(serve_forever(host, port, seed, size, daily_limit=daily_limit))
+
+
+@cli.command()
+@json_flag
+@pass_state
+def status(state: CliState, as_json: bool) -> None:
+    """eBay quota (used, remaining, reset), whether ingestion is paused, what is due."""
+    holder = state.holder()
+
+    async def go() -> app.IngestStatus:
+        async with app.open_services(holder) as services:
+            return await services.status()
+
+    current = _run(go())
+    if as_json:
+        click.echo(dumps(asdict(current) | {"paused": current.paused}))
+    else:
+        click.echo("\n".join(current.lines()))
 
 
 @cli.command()
@@ -255,7 +309,7 @@ def watch() -> None:
 guild_option = click.option(
     "--guild", type=int, default=None, help="Discord guild id (default: the local scope)."
 )
-json_option = click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+json_option = json_flag
 
 
 def _with_watches(state: CliState, action: Callable[[Any], Awaitable[T]]) -> T:

@@ -38,6 +38,22 @@ class SettingsHolder:
         self._loader = loader
         self._listeners: list[Listener] = []
 
+    def pin(self, overrides: dict[str, Any]) -> None:
+        """Hold these values (nested by section) above every layer, through reloads too.
+
+        Used where the process itself decides a setting, e.g. `spt demo` pointing the eBay
+        client at the sandbox marketplace it started.
+        """
+        loader = self._loader
+
+        def pinned() -> LoadedSettings:
+            fresh = loader()
+            data = _merge_dicts(fresh.settings.model_dump(), overrides)
+            return LoadedSettings(Settings.model_validate(data), fresh.layers, fresh.config_path)
+
+        self._loader = pinned
+        self._loaded = pinned()
+
     @property
     def current(self) -> Settings:
         """The settings in force now."""
@@ -108,6 +124,16 @@ def diff(old: Settings, new: Settings) -> list[str]:
 
     walk(old, new, "")
     return changed
+
+
+def _merge_dicts(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
+    merged = dict(base)
+    for key, value in top.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge_dicts(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
 
 
 def _plain(value: Any) -> Any:

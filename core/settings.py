@@ -132,6 +132,27 @@ class EbaySettings(Section):
     request_timeout_seconds: float = Field(15.0, gt=0, le=300, description="per-request timeout")
     page_size: int = reloadable(50, "items per search page", ge=1, le=200)
     max_pages_per_run: int = reloadable(2, "search pages read per watch run", ge=1, le=50)
+    sweep_max_pages: int = reloadable(
+        10, "pages a sweep run reads to refresh older listings", ge=1, le=100
+    )
+    marketplace_insights: bool = reloadable(
+        False, "poll sold items (needs Marketplace Insights access)"
+    )
+
+
+class ResilienceSettings(Section):
+    max_attempts: int = reloadable(4, "tries per call, the first included", ge=1, le=20)
+    backoff_base_seconds: float = reloadable(0.5, "first retry delay", gt=0, le=60)
+    backoff_max_seconds: float = reloadable(20.0, "longest retry delay", gt=0, le=600)
+    max_retry_after_seconds: float = reloadable(
+        60.0, "longest Retry-After honoured in a call; longer ones fail it", gt=0, le=3600
+    )
+    breaker_failure_threshold: int = reloadable(
+        5, "consecutive failures that open a service's circuit", ge=1, le=1000
+    )
+    breaker_cooldown_seconds: float = reloadable(
+        30.0, "seconds an open circuit waits before a trial call", gt=0, le=3600
+    )
 
 
 class ExtractSettings(Section):
@@ -213,7 +234,16 @@ class AlertSettings(Section):
 
 class ScheduleSettings(Section):
     default_poll_interval_seconds: int = reloadable(
-        600, "how often a new watch searches eBay", ge=60, le=86400
+        900, "how often a new watch searches eBay", ge=60, le=86400
+    )
+    ingest_tick_seconds: float = reloadable(
+        5.0, "how often the scheduler looks for due watches", gt=0, le=600
+    )
+    sweep_interval_hours: float = reloadable(
+        24.0, "hours between a watch's sweep runs past the newest page", gt=0, le=720
+    )
+    lease_seconds: int = Field(
+        300, ge=10, le=86400, description="how long a process holds a watch it is running"
     )
     baseline_refresh_seconds: int = reloadable(
         3600, "full baseline refresh interval", ge=60, le=86400
@@ -252,6 +282,7 @@ class Settings(BaseSettings):
     sidecar: SidecarSettings = Field(default_factory=SidecarSettings)
     discord: DiscordSettings = Field(default_factory=DiscordSettings)
     ebay: EbaySettings = Field(default_factory=EbaySettings)
+    resilience: ResilienceSettings = Field(default_factory=ResilienceSettings)
     extract: ExtractSettings = Field(default_factory=ExtractSettings)
     llm: LlmSettings = Field(default_factory=LlmSettings)
     scoring: ScoringSettings = Field(default_factory=ScoringSettings)

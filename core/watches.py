@@ -130,7 +130,11 @@ class Watch(WatchFields):
     owner_id: int | None
     next_run_at: datetime
     last_run_at: datetime | None
+    last_sweep_at: datetime | None
     last_error: str | None
+    avg_calls_per_run: float
+    lease_holder: str | None
+    lease_expires_at: datetime | None
     created_at: datetime
     updated_at: datetime
 

@@ -260,6 +260,9 @@ def test_demo_seeds_example_watches_once(empty_database_url: str) -> None:
         "EBAY_AU",
     }
     assert "DDR4 ECC RDIMM 32GB" in first.stdout  # the human table comes first
+    assert summary["watch_runs"] == 5
+    assert summary["ingested"] > 0
+    assert summary["run_errors"] == []
 
     again = last_json(
         invoke("--database-url", empty_database_url, "demo", "--once", "--json").stdout
@@ -277,7 +280,49 @@ def test_demo_runs_on_embedded_postgres_and_stops_it(tmp_path: Path) -> None:
     assert isinstance(summary, dict)
     assert summary["database"] == "embedded"
     assert summary["watches_created"] == 5
+    assert summary["ingested"] > 0
     assert (data_dir / "PG_VERSION").is_file()
     assert not (data_dir / "postmaster.pid").exists()  # the server stopped with the process
     logged = result.stderr
     assert "starting embedded PostgreSQL" in logged
+
+
+def test_status_shows_quota_and_schedule(database_url: str) -> None:
+    invoke("--database-url", database_url, "watch", "add", "--name", "a", "--query", "q",
+           "--type", "ram")  # fmt: skip
+    result = invoke("--database-url", database_url, "status")
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("eBay quota: 0 of 5000 calls used, 5000 left, resets ")
+    assert lines[1] == "ingestion: running"
+    assert "watches: 1 enabled, 1 due, 0 failing" in lines
+    shown = json.loads(invoke("--database-url", database_url, "status", "--json").stdout)
+    assert shown["quota"]["limit"] == 5000
+    assert shown["paused"] is False
+
+
+def test_sandbox_command_serves_a_fake_ebay() -> None:
+    import base64
+    import urllib.request
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SPT_")}
+    proc = subprocess.Popen(
+        [str(SPT), "sandbox", "--port", "0", "--size", "300"],
+        env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        assert proc.stdout is not None
+        first = proc.stdout.readline()
+        assert first.startswith("sandbox marketplace on http://127.0.0.1:")
+        url = first.split()[3]
+        credentials = base64.b64encode(b"sandbox-client:sandbox-secret").decode()
+        request = urllib.request.Request(
+            url + "/identity/v1/oauth2/token",
+            data=b"grant_type=client_credentials&scope=https://api.ebay.com/oauth/api_scope",
+            headers={"Authorization": f"Basic {credentials}"},
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            assert json.loads(response.read())["token_type"] == "Application Access Token"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

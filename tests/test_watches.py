@@ -52,7 +52,7 @@ async def test_add_fills_defaults_from_settings(service: WatchService) -> None:
     assert watch.currency == "GBP"
     assert watch.threshold == 72
     assert watch.realert_step_pct == Decimal("5")
-    assert watch.poll_interval_seconds == 600
+    assert watch.poll_interval_seconds == 900
     assert watch.enabled
     assert watch.filters == []
 

@@ -40,7 +40,13 @@ CREATE TABLE watches (
     enabled               boolean NOT NULL DEFAULT true,
     next_run_at           timestamptz NOT NULL DEFAULT now(),
     last_run_at           timestamptz,
+    last_sweep_at         timestamptz,
     last_error            text,
+    -- Search calls a run costs on average, for sharing the daily budget fairly.
+    avg_calls_per_run     real NOT NULL DEFAULT 1 CHECK (avg_calls_per_run > 0),
+    -- A process running this watch holds it until the lease expires (crash safety).
+    lease_holder          text,
+    lease_expires_at      timestamptz,
     created_at            timestamptz NOT NULL DEFAULT now(),
     updated_at            timestamptz NOT NULL DEFAULT now(),
     CHECK (min_price IS NULL OR max_price IS NULL OR min_price <= max_price)
@@ -80,7 +86,9 @@ CREATE TABLE listings (
     ended_at                timestamptz,
     sold_price              numeric(12, 2) CHECK (sold_price >= 0),
     sold_at                 timestamptz,
-    sold_source             text CHECK (sold_source IN ('marketplace_insights', 'item_ended', 'manual')),
+    -- How we know it sold: eBay's sold data, or our inference that a fixed-price listing
+    -- vanished well before its end ('ended_early', a weaker signal).
+    sold_source             text CHECK (sold_source IN ('marketplace_insights', 'ended_early', 'manual')),
     updated_at              timestamptz NOT NULL DEFAULT now(),
     UNIQUE (marketplace, item_id),
     CHECK ((sold_price IS NULL) = (sold_source IS NULL))
@@ -294,7 +302,9 @@ CREATE TABLE leases (
 -- eBay call budget per API resource (e.g. buy.browse), persisted across restarts.
 CREATE TABLE ebay_quota (
     resource     text PRIMARY KEY,
+    -- Our own daily budget (ebay.daily_call_budget); api_limit is what eBay allows, when known.
     call_limit   integer NOT NULL CHECK (call_limit >= 0),
+    api_limit    integer CHECK (api_limit >= 0),
     calls_used   integer NOT NULL DEFAULT 0 CHECK (calls_used >= 0),
     window_start timestamptz NOT NULL,
     reset_at     timestamptz NOT NULL,

@@ -1,0 +1,125 @@
+"""SQL for scheduling watch runs: claiming due watches under a lease, finishing runs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from core.db.pool import Connection
+
+
+async def claim_due(
+    conn: Connection, holder: str, now: datetime, lease_seconds: float, limit: int
+) -> list[dict[str, Any]]:
+    """Lease up to `limit` due, enabled watches nobody else holds (oldest due first).
+
+    SKIP LOCKED lets concurrent processes claim disjoint sets; an expired lease (a crashed
+    holder) counts as free.
+    """
+    rows = await conn.fetch(
+        """
+        UPDATE watches w
+        SET lease_holder = $1,
+            lease_expires_at = $2::timestamptz + make_interval(secs => $3::float8)
+        WHERE w.id IN (
+            SELECT id FROM watches
+            WHERE enabled AND next_run_at <= $2
+              AND (lease_expires_at IS NULL OR lease_expires_at <= $2)
+            ORDER BY next_run_at, id
+            LIMIT $4
+            FOR UPDATE SKIP LOCKED
+        )
+        RETURNING w.*
+        """,
+        holder,
+        now,
+        float(lease_seconds),
+        limit,
+    )
+    return sorted((dict(r) for r in rows), key=lambda r: (r["next_run_at"], r["id"]))
+
+
+async def finish_run(
+    conn: Connection,
+    watch_id: int,
+    holder: str,
+    *,
+    now: datetime,
+    next_run_at: datetime,
+    calls: int,
+    swept: bool,
+    error: str | None,
+) -> bool:
+    """Record a run and release the lease; False if the lease was lost to another process."""
+    result = await conn.execute(
+        """
+        UPDATE watches SET
+            lease_holder = NULL,
+            lease_expires_at = NULL,
+            last_run_at = $3,
+            next_run_at = $4,
+            last_error = $5,
+            avg_calls_per_run = CASE WHEN $6 > 0
+                THEN 0.7 * avg_calls_per_run + 0.3 * $6 ELSE avg_calls_per_run END,
+            last_sweep_at = CASE WHEN $7 THEN $3 ELSE last_sweep_at END
+        WHERE id = $1 AND lease_holder = $2
+        """,
+        watch_id,
+        holder,
+        now,
+        next_run_at,
+        error,
+        float(calls),
+        swept,
+    )
+    return result.endswith(" 1")
+
+
+async def release_all(conn: Connection, holder: str) -> int:
+    """Give back every lease this process holds (clean shutdown)."""
+    result = await conn.execute(
+        "UPDATE watches SET lease_holder = NULL, lease_expires_at = NULL WHERE lease_holder = $1",
+        holder,
+    )
+    return int(result.rsplit(" ", 1)[-1])
+
+
+async def demand(conn: Connection) -> list[tuple[int, float]]:
+    """(poll interval seconds, average calls per run) of every enabled watch."""
+    rows = await conn.fetch(
+        "SELECT poll_interval_seconds, avg_calls_per_run FROM watches WHERE enabled"
+    )
+    return [(r["poll_interval_seconds"], float(r["avg_calls_per_run"])) for r in rows]
+
+
+async def due_count(conn: Connection, now: datetime) -> int:
+    """How many enabled watches are due."""
+    value = await conn.fetchval(
+        "SELECT count(*) FROM watches WHERE enabled AND next_run_at <= $1", now
+    )
+    return int(value)
+
+
+async def next_due(conn: Connection) -> datetime | None:
+    """When the next enabled watch is due."""
+    value: datetime | None = await conn.fetchval(
+        "SELECT min(next_run_at) FROM watches WHERE enabled"
+    )
+    return value
+
+
+async def overview(conn: Connection, now: datetime) -> dict[str, Any]:
+    """Counts and times for status displays: enabled, due, next due, last run, failing."""
+    row = await conn.fetchrow(
+        """
+        SELECT count(*) FILTER (WHERE enabled) AS enabled,
+               count(*) FILTER (WHERE enabled AND next_run_at <= $1) AS due,
+               min(next_run_at) FILTER (WHERE enabled) AS next_due,
+               max(last_run_at) AS last_run,
+               count(*) FILTER (WHERE enabled AND last_error IS NOT NULL) AS failing
+        FROM watches
+        """,
+        now,
+    )
+    assert row is not None
+    return dict(row)

@@ -1,0 +1,358 @@
+"""Ingestion: run watches against eBay on their schedules, store what they find.
+
+A run reads search pages newest first and stops at the first page whose listings are
+all known, capped by `ebay.max_pages_per_run`. Once per `schedule.sweep_interval_hours`
+a watch runs a sweep instead: no early stop, up to `ebay.sweep_max_pages`, so older
+listings are seen again; a sweep that reaches the end of the results also notices which
+of the watch's listings vanished. Each page is stored in one statement, so a failure
+never leaves half a page behind.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from core.db import listings as listing_repo
+from core.db import schedule as schedule_repo
+from core.db.listings import PageOutcome
+from core.db.pool import Pool
+from core.jobs.fairness import stretch_factor
+from core.marketplace.client import EbayClient, SearchRequest
+from core.marketplace.conditions import condition_ids_for
+from core.marketplace.quota import DailyBudget, QuotaExhaustedError, QuotaState
+from core.observability.metrics import (
+    INGEST_PAUSED,
+    INGEST_STRETCH,
+    JOB_ERRORS,
+    JOB_LAST_SUCCESS,
+    LISTINGS_DEACTIVATED,
+    LISTINGS_INGESTED,
+    SOLD_RECORDED,
+    WATCH_RUNS,
+)
+from core.resilience import ServiceError
+from core.settings import Settings
+from core.watches import Watch
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+# A fixed-price listing that vanishes more than this before its end "ended early".
+EARLY_END_MARGIN_HOURS = 24.0
+
+
+def process_id() -> str:
+    """Identifies this process in leases: host and pid."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def utc_now() -> datetime:
+    """The wall clock, in UTC."""
+    return datetime.now(UTC)
+
+
+@dataclass(frozen=True)
+class RunResult:
+    """What one watch run did."""
+
+    watch_id: int
+    pages: int = 0
+    outcome: PageOutcome = field(default_factory=PageOutcome)
+    swept: bool = False
+    complete: bool = False
+    vanished: int = 0
+    likely_sold: int = 0
+    sold_recorded: int = 0
+    skipped_items: int = 0
+    error: str | None = None
+    quota_exhausted: QuotaState | None = None
+
+
+def search_request(watch: Watch, settings: Settings, offset: int) -> SearchRequest:
+    """The Browse request for one page of a watch, with its server-side filters."""
+    ids = condition_ids_for(watch.conditions)
+    return SearchRequest(
+        marketplace=watch.marketplace,
+        query=watch.query,
+        category_ids=tuple(watch.category_ids),
+        min_price=watch.min_price,
+        max_price=watch.max_price,
+        condition_ids=tuple(ids) if ids else None,
+        buying_options=tuple(b.value for b in watch.buying_options),
+        limit=settings.ebay.page_size,
+        offset=offset,
+    )
+
+
+class Ingestor:
+    """Runs one watch: pages from eBay into PostgreSQL."""
+
+    def __init__(
+        self, pool: Pool, client: EbayClient, settings: Callable[[], Settings], clock: Clock
+    ) -> None:
+        self._pool = pool
+        self._client = client
+        self._settings = settings
+        self._clock = clock
+
+    def is_sweep_due(self, watch: Watch, now: datetime) -> bool:
+        """Whether this run should read past the newest page."""
+        interval = timedelta(hours=self._settings().schedule.sweep_interval_hours)
+        return watch.last_sweep_at is None or now - watch.last_sweep_at >= interval
+
+    async def run_watch(self, watch: Watch) -> RunResult:
+        """Read the watch's pages and store them; errors end the run, never half a page."""
+        settings = self._settings()
+        started = self._clock()
+        sweep = self.is_sweep_due(watch, started)
+        max_pages = settings.ebay.sweep_max_pages if sweep else settings.ebay.max_pages_per_run
+        total = PageOutcome()
+        pages = skipped = 0
+        complete = False
+        try:
+            for page_number in range(max_pages):
+                page = await self._client.search(
+                    search_request(watch, settings, page_number * settings.ebay.page_size)
+                )
+                pages += 1
+                skipped += page.skipped
+                async with self._pool.acquire() as conn:
+                    outcome = await listing_repo.upsert_seen(
+                        conn, watch.id, page.listings, self._clock()
+                    )
+                total += outcome
+                _count_ingested(watch, outcome)
+                if not page.has_next:
+                    complete = True
+                    break
+                if not sweep and outcome.new == 0:
+                    break  # everything on this page is known: older pages are too
+            vanished = likely_sold = sold = 0
+            if sweep and complete:
+                async with self._pool.acquire() as conn:
+                    vanished, likely_sold = await listing_repo.mark_vanished(
+                        conn, watch.id, started, self._clock(), EARLY_END_MARGIN_HOURS
+                    )
+                LISTINGS_DEACTIVATED.labels("vanished").inc(vanished)
+                SOLD_RECORDED.labels("ended_early").inc(likely_sold)
+            if sweep and settings.ebay.marketplace_insights:
+                sold = await self._record_sales(watch, settings)
+        except QuotaExhaustedError as exc:
+            return RunResult(watch.id, pages, total, False, False, error=str(exc),
+                             skipped_items=skipped, quota_exhausted=exc.state)  # fmt: skip
+        except ServiceError as exc:
+            log.warning(
+                "watch %d (%s) run failed after %d page(s): %s",
+                watch.id,
+                watch.name,
+                pages,
+                exc,
+                extra={"watch_id": watch.id},
+            )
+            return RunResult(watch.id, pages, total, False, False, skipped_items=skipped,
+                             error=str(exc))  # fmt: skip
+        return RunResult(
+            watch.id, pages, total, sweep, complete, vanished, likely_sold, sold, skipped
+        )
+
+    async def _record_sales(self, watch: Watch, settings: Settings) -> int:
+        page = await self._client.sales(search_request(watch, settings, 0))
+        async with self._pool.acquire() as conn:
+            outcome = await listing_repo.upsert_sold(conn, watch.id, page.sales, self._clock())
+        SOLD_RECORDED.labels("marketplace_insights").inc(outcome.seen)
+        return outcome.seen
+
+
+def _count_ingested(watch: Watch, outcome: PageOutcome) -> None:
+    market = watch.marketplace.value
+    LISTINGS_INGESTED.labels(market, "new").inc(outcome.new)
+    LISTINGS_INGESTED.labels(market, "seen_again").inc(outcome.seen - outcome.new)
+
+
+@dataclass
+class TickResult:
+    """What one scheduler pass did."""
+
+    runs: list[RunResult] = field(default_factory=list)
+    paused_until: datetime | None = None
+    stretch: float = 1.0
+
+    @property
+    def ingested(self) -> int:
+        """Listings read in this pass (new and re-seen)."""
+        return sum(r.outcome.seen for r in self.runs)
+
+    @property
+    def new(self) -> int:
+        """New listings stored in this pass."""
+        return sum(r.outcome.new for r in self.runs)
+
+
+class IngestScheduler:
+    """Claims due watches under a lease, runs them, reschedules them fairly."""
+
+    def __init__(
+        self,
+        pool: Pool,
+        ingestor: Ingestor,
+        client: EbayClient,
+        budget: DailyBudget,
+        settings: Callable[[], Settings],
+        clock: Clock = utc_now,
+        holder: str | None = None,
+        batch: int = 4,
+    ) -> None:
+        self._pool = pool
+        self._ingestor = ingestor
+        self._client = client
+        self._budget = budget
+        self._settings = settings
+        self._clock = clock
+        self.holder = holder or process_id()
+        self._batch = batch
+        self.paused_until: datetime | None = None
+        self.stretch = 1.0
+
+    async def sync_quota(self) -> QuotaState | None:
+        """Adopt eBay's view of the call window (Analytics API); failures are only logged."""
+        try:
+            snapshot = await self._client.rate_limits()
+        except ServiceError as exc:
+            log.warning("could not read eBay's rate limits: %s", exc)
+            return None
+        if snapshot is None:
+            return None
+        return await self._budget.sync(snapshot)
+
+    async def tick(self) -> TickResult:
+        """Run every watch due now (in batches), unless the daily budget is spent."""
+        result = TickResult()
+        now = self._clock()
+        if self.paused_until is not None:
+            if now < self.paused_until:
+                result.paused_until = self.paused_until
+                return result
+            log.info("eBay call window reset: ingestion resumes")
+            self.paused_until = None
+            INGEST_PAUSED.set(0)
+        while True:
+            state = await self._budget.state()
+            if state.remaining <= 0:
+                self._pause(state)
+                result.paused_until = self.paused_until
+                break
+            async with self._pool.acquire() as conn:
+                self.stretch = stretch_factor(
+                    await schedule_repo.demand(conn), state.remaining, now, state.reset_at
+                )
+                claimed = await schedule_repo.claim_due(
+                    conn,
+                    self.holder,
+                    self._clock(),
+                    self._settings().schedule.lease_seconds,
+                    self._batch,
+                )
+            INGEST_STRETCH.set(self.stretch)
+            if not claimed:
+                break
+            exhausted = False
+            for row in claimed:
+                run = await self._run(Watch.model_validate(row))
+                result.runs.append(run)
+                if run.quota_exhausted is not None:
+                    self._pause(run.quota_exhausted)
+                    result.paused_until = self.paused_until
+                    exhausted = True
+            if exhausted:
+                await self.release()  # any still-claimed watches go back to the pool
+                break
+        result.stretch = self.stretch
+        if result.runs:
+            JOB_LAST_SUCCESS.labels("ingest").set(self._clock().timestamp())
+        return result
+
+    async def _run(self, watch: Watch) -> RunResult:
+        run = await self._ingestor.run_watch(watch)
+        now = self._clock()
+        interval = timedelta(seconds=watch.poll_interval_seconds * self.stretch)
+        if run.quota_exhausted is not None:
+            next_run = max(now + interval, run.quota_exhausted.reset_at)
+        else:
+            next_run = now + interval
+        calls = run.pages + (1 if run.sold_recorded else 0)
+        async with self._pool.acquire() as conn:
+            kept = await schedule_repo.finish_run(
+                conn, watch.id, self.holder, now=now, next_run_at=next_run, calls=calls,
+                swept=run.swept, error=run.error,
+            )  # fmt: skip
+        if not kept:
+            log.warning("lost the lease on watch %d while running it", watch.id)
+        WATCH_RUNS.labels("error" if run.error else "success").inc()
+        log.info(
+            "watch %d ran: %d page(s), %d listing(s), %d new%s",
+            watch.id,
+            run.pages,
+            run.outcome.seen,
+            run.outcome.new,
+            f"; error: {run.error}" if run.error else "",
+            extra={"watch_id": watch.id, "job": "ingest"},
+        )
+        return run
+
+    def _pause(self, state: QuotaState) -> None:
+        if self.paused_until != state.reset_at:
+            log.warning(
+                "eBay daily budget spent (%d/%d calls): ingestion paused until %s",
+                state.used,
+                state.limit,
+                state.reset_at.isoformat(timespec="seconds"),
+            )
+        self.paused_until = state.reset_at
+        INGEST_PAUSED.set(1)
+
+    async def release(self) -> None:
+        """Give back every lease this process holds."""
+        async with self._pool.acquire() as conn:
+            await schedule_repo.release_all(conn, self.holder)
+
+    async def run_forever(self, stop: asyncio.Event) -> None:
+        """Tick until `stop` is set; errors are logged and counted, never fatal."""
+        await self.sync_quota()
+        failures = 0
+        try:
+            while not stop.is_set():
+                try:
+                    result = await self.tick()
+                    if result.runs:
+                        await self.sync_quota()
+                    await deactivate_expired(self._pool, self._settings, self._clock)
+                    failures = 0
+                except Exception:
+                    failures += 1
+                    JOB_ERRORS.labels("ingest").inc()
+                    log.exception("ingest tick failed (%d in a row)", failures)
+                delay = self._settings().schedule.ingest_tick_seconds * min(2**failures, 60)
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(stop.wait(), timeout=delay)
+        finally:
+            await self.release()
+
+
+async def deactivate_expired(pool: Pool, settings: Callable[[], Settings], clock: Clock) -> int:
+    """Listings past their end or unseen for `schedule.listing_stale_after_hours` go inactive."""
+    now = clock()
+    async with pool.acquire() as conn:
+        ended = await listing_repo.deactivate_ended(conn, now)
+        stale = await listing_repo.deactivate_stale(
+            conn, now, settings().schedule.listing_stale_after_hours
+        )
+    LISTINGS_DEACTIVATED.labels("ended").inc(ended)
+    LISTINGS_DEACTIVATED.labels("stale").inc(stale)
+    return ended + stale

@@ -1,0 +1,1 @@
+"""eBay: auth, Browse search, quota, sold items, and the sandbox marketplace."""

@@ -1,0 +1,48 @@
+"""A protocol-faithful fake eBay ("sandbox marketplace") for tests, demos and benchmarks.
+
+`build_catalog` makes a deterministic, realistic catalog of server-hardware listings with
+ground truth; `SandboxMarketplace` serves it over eBay's real HTTP protocol (OAuth tokens,
+Browse search, Analytics rate limits, Marketplace Insights) on 127.0.0.1.
+"""
+
+from core.marketplace.sandbox.catalog import (
+    CONDITIONS,
+    Catalog,
+    DealClass,
+    GroundTruth,
+    Listing,
+    build_catalog,
+)
+from core.marketplace.sandbox.clock import ManualClock, utc_now
+from core.marketplace.sandbox.faults import Endpoint, FaultInjector, RequestStats
+from core.marketplace.sandbox.products import FX_FROM_USD, PRODUCTS, Product
+from core.marketplace.sandbox.server import (
+    DEFAULT_CLIENT_ID,
+    DEFAULT_CLIENT_SECRET,
+    SandboxMarketplace,
+    serve_forever,
+)
+from core.marketplace.sandbox.tokens import API_SCOPE, INSIGHTS_SCOPE
+
+__all__ = [
+    "API_SCOPE",
+    "CONDITIONS",
+    "DEFAULT_CLIENT_ID",
+    "DEFAULT_CLIENT_SECRET",
+    "FX_FROM_USD",
+    "INSIGHTS_SCOPE",
+    "PRODUCTS",
+    "Catalog",
+    "DealClass",
+    "Endpoint",
+    "FaultInjector",
+    "GroundTruth",
+    "Listing",
+    "ManualClock",
+    "Product",
+    "RequestStats",
+    "SandboxMarketplace",
+    "build_catalog",
+    "serve_forever",
+    "utc_now",
+]

@@ -1,0 +1,118 @@
+"""The one Prometheus registry and every metric spt exports.
+
+Label values are always from small fixed sets (service names, statuses, marketplaces,
+job names): never watch ids, queries or titles.
+"""
+
+from __future__ import annotations
+
+from prometheus_client import (
+    GC_COLLECTOR,
+    PLATFORM_COLLECTOR,
+    PROCESS_COLLECTOR,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+)
+
+REGISTRY = CollectorRegistry(auto_describe=True)
+for _collector in (PROCESS_COLLECTOR, PLATFORM_COLLECTOR, GC_COLLECTOR):
+    REGISTRY.register(_collector)
+
+# Latency buckets for calls to external HTTP services, in seconds.
+_HTTP_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
+
+EXTERNAL_SERVICE_UP = Gauge(
+    "spt_external_service_up",
+    "1 when the external service answered its last call or health check, else 0.",
+    ["service"],
+    registry=REGISTRY,
+)
+CIRCUIT_STATE = Gauge(
+    "spt_circuit_breaker_state",
+    "Circuit breaker per external service: 0 closed, 1 half-open, 2 open.",
+    ["service"],
+    registry=REGISTRY,
+)
+EXTERNAL_RETRIES = Counter(
+    "spt_external_retries_total",
+    "Retries of calls to external services.",
+    ["service"],
+    registry=REGISTRY,
+)
+
+EBAY_REQUESTS = Counter(
+    "spt_ebay_requests_total",
+    "HTTP requests to eBay APIs by outcome.",
+    ["status"],
+    registry=REGISTRY,
+)
+EBAY_REQUEST_DURATION = Histogram(
+    "spt_ebay_request_duration_seconds",
+    "Duration of HTTP requests to eBay APIs.",
+    buckets=_HTTP_BUCKETS,
+    registry=REGISTRY,
+)
+EBAY_QUOTA_LIMIT = Gauge(
+    "spt_ebay_quota_limit", "Daily Browse API call budget in force.", registry=REGISTRY
+)
+EBAY_QUOTA_REMAINING = Gauge(
+    "spt_ebay_quota_remaining", "Browse API calls left in the current window.", registry=REGISTRY
+)
+EBAY_QUOTA_RESET = Gauge(
+    "spt_ebay_quota_reset_timestamp_seconds",
+    "When the Browse API call window resets (Unix time).",
+    registry=REGISTRY,
+)
+INGEST_PAUSED = Gauge(
+    "spt_ingest_paused",
+    "1 while ingestion waits for the eBay daily budget to reset.",
+    registry=REGISTRY,
+)
+INGEST_STRETCH = Gauge(
+    "spt_ingest_interval_stretch_ratio",
+    "Factor by which watch intervals are stretched to fit the daily budget (1 = none).",
+    registry=REGISTRY,
+)
+LISTINGS_INGESTED = Counter(
+    "spt_listings_ingested_total",
+    "Listings read from eBay searches, new or re-seen.",
+    ["marketplace", "kind"],
+    registry=REGISTRY,
+)
+ITEMS_SKIPPED = Counter(
+    "spt_ebay_items_skipped_total",
+    "Item summaries from eBay skipped because they were malformed.",
+    registry=REGISTRY,
+)
+WATCH_RUNS = Counter(
+    "spt_watch_runs_total",
+    "Watch search runs by outcome.",
+    ["status"],
+    registry=REGISTRY,
+)
+LISTINGS_DEACTIVATED = Counter(
+    "spt_listings_deactivated_total",
+    "Listings that became inactive, by reason.",
+    ["reason"],
+    registry=REGISTRY,
+)
+SOLD_RECORDED = Counter(
+    "spt_sold_items_recorded_total",
+    "Sold prices recorded, by source.",
+    ["source"],
+    registry=REGISTRY,
+)
+JOB_LAST_SUCCESS = Gauge(
+    "spt_job_last_success_timestamp_seconds",
+    "When each background job last completed successfully (Unix time).",
+    ["job"],
+    registry=REGISTRY,
+)
+JOB_ERRORS = Counter(
+    "spt_job_errors_total",
+    "Errors caught by background job loops.",
+    ["job"],
+    registry=REGISTRY,
+)

@@ -1,0 +1,105 @@
+"""Claiming due watches under leases: disjoint claims, expiry after a crash, release."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from core.db import schedule as repo
+from core.db.pool import Pool
+
+T0 = datetime(2026, 11, 28, 9, 0, tzinfo=UTC)
+
+
+async def make_watches(pool: Pool, count: int, due: datetime = T0) -> list[int]:
+    ids = []
+    for n in range(count):
+        ids.append(
+            await pool.fetchval(
+                "INSERT INTO watches (name, query, component_type, marketplace, threshold, "
+                "poll_interval_seconds, next_run_at) "
+                "VALUES ($1, 'q', 'ram', 'EBAY_US', 80, 900, $2) RETURNING id",
+                f"w{n}",
+                due,
+            )
+        )
+    return ids
+
+
+async def claim(pool: Pool, holder: str, now: datetime, limit: int = 10) -> list[int]:
+    async with pool.acquire() as conn:
+        return [r["id"] for r in await repo.claim_due(conn, holder, now, 300, limit)]
+
+
+async def test_concurrent_claims_are_disjoint(pool: Pool) -> None:
+    ids = await make_watches(pool, 12)
+    claims = await asyncio.gather(*(claim(pool, f"p{n}", T0, 3) for n in range(6)))
+    claimed = [watch for batch in claims for watch in batch]
+    assert sorted(claimed) == sorted(ids)
+    assert len(set(claimed)) == len(claimed)
+
+
+async def test_only_due_enabled_unleased_watches_are_claimed(pool: Pool) -> None:
+    due, later = await make_watches(pool, 1), await make_watches(pool, 0)
+    (paused,) = await pool.fetch(
+        "INSERT INTO watches (name, query, component_type, marketplace, "
+        "threshold, poll_interval_seconds, next_run_at, enabled) VALUES "
+        "('p', 'q', 'ram', 'EBAY_US', 80, 900, $1, false) RETURNING id",
+        T0,
+    )
+    future = await pool.fetchval(
+        "INSERT INTO watches (name, query, component_type, marketplace, threshold, "
+        "poll_interval_seconds, next_run_at) VALUES ('f', 'q', 'ram', 'EBAY_US', 80, 900, $1) "
+        "RETURNING id",
+        T0 + timedelta(hours=1),
+    )
+    assert later == []
+    assert await claim(pool, "a", T0) == due
+    assert await claim(pool, "b", T0) == []  # held by a
+    assert paused["id"] not in await claim(pool, "c", T0 + timedelta(hours=2))
+    assert future not in await claim(pool, "d", T0)
+
+
+async def test_a_crashed_holders_lease_expires(pool: Pool) -> None:
+    (watch,) = await make_watches(pool, 1)
+    assert await claim(pool, "crashed", T0) == [watch]
+    assert await claim(pool, "other", T0 + timedelta(seconds=299)) == []
+    assert await claim(pool, "other", T0 + timedelta(seconds=301)) == [watch]
+
+
+async def test_finish_releases_and_reschedules(pool: Pool) -> None:
+    (watch,) = await make_watches(pool, 1)
+    await claim(pool, "me", T0)
+    async with pool.acquire() as conn:
+        assert not await repo.finish_run(
+            conn, watch, "not-me", now=T0, next_run_at=T0, calls=1, swept=False, error=None
+        )
+        assert await repo.finish_run(
+            conn,
+            watch,
+            "me",
+            now=T0,
+            next_run_at=T0 + timedelta(minutes=15),
+            calls=3,
+            swept=True,
+            error="boom",
+        )
+    row = await pool.fetchrow("SELECT * FROM watches WHERE id = $1", watch)
+    assert row is not None
+    assert (row["lease_holder"], row["last_run_at"], row["last_sweep_at"]) == (None, T0, T0)
+    assert row["next_run_at"] == T0 + timedelta(minutes=15)
+    assert row["last_error"] == "boom"
+    assert row["avg_calls_per_run"] == pytest.approx(0.7 * 1 + 0.3 * 3)
+
+
+async def test_release_all_frees_only_my_leases(pool: Pool) -> None:
+    ids = await make_watches(pool, 3)
+    await claim(pool, "me", T0, 2)
+    await claim(pool, "you", T0, 1)
+    async with pool.acquire() as conn:
+        assert await repo.release_all(conn, "me") == 2
+    holders = await pool.fetch("SELECT lease_holder FROM watches ORDER BY id")
+    assert sorted(h["lease_holder"] or "" for h in holders) == ["", "", "you"]
+    assert len(ids) == 3
