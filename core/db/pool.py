@@ -35,6 +35,16 @@ async def _init_connection(conn: asyncpg.Connection) -> None:
         await conn.set_type_codec(kind, encoder=json.dumps, decoder=json.loads, schema="pg_catalog")
 
 
+async def _keep_session(conn: asyncpg.Connection) -> None:
+    """Pool release hook: nothing to undo.
+
+    asyncpg's default sends `RESET ALL; UNLISTEN *; ...` on every release, a round trip per
+    query in hot loops. spt leaves no session state on pooled connections (no SET, LISTEN
+    or cursors; the migration lock is released explicitly); asyncpg still rolls back an
+    open transaction itself. Code that needs session state uses a dedicated connection.
+    """
+
+
 async def create_pool(dsn: str, config: DatabaseSettings) -> Pool:
     """A pool whose connections speak jsonb as Python values."""
     pool = await asyncpg.create_pool(
@@ -43,6 +53,7 @@ async def create_pool(dsn: str, config: DatabaseSettings) -> Pool:
         max_size=config.pool_max_size,
         command_timeout=config.command_timeout_seconds,
         init=_init_connection,
+        reset=_keep_session,
     )
     assert pool is not None
     return pool

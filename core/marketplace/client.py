@@ -79,7 +79,9 @@ class SearchRequest:
 
     def params(self) -> dict[str, str]:
         """Query-string parameters for this page."""
-        params = {"q": self.query, "limit": str(self.limit), "offset": str(self.offset)}
+        params = {"limit": str(self.limit), "offset": str(self.offset)}
+        if self.query:
+            params["q"] = self.query
         if self.category_ids:
             params["category_ids"] = ",".join(self.category_ids)
         if self.sort:

@@ -8,7 +8,7 @@ from datetime import timedelta
 
 import pytest
 
-from core.jobs.ingest import deactivate_expired, search_request
+from core.jobs.ingest import TickResult, deactivate_expired, search_request
 from core.marketplace.sandbox import Endpoint
 from core.marketplace.sandbox.faults import Fault
 from core.models import Marketplace
@@ -259,3 +259,45 @@ async def test_lifecycle_deactivates_stale_and_ended_listings(env: Env) -> None:
     changed = await deactivate_expired(env.pool, lambda: env.settings, env.clock)
     assert changed == active
     assert await count(env, "SELECT count(*) FROM listings WHERE active") == 0
+
+
+async def test_scheduler_loop_syncs_quota_runs_watches_and_releases_on_stop(env: Env) -> None:
+    env.configure("ebay.page_size=5", "ebay.sweep_max_pages=1", "schedule.ingest_tick_seconds=0.05")
+    watch = await env.watch(query="DDR4")
+    scheduler = env.scheduler("looper")
+    stop = asyncio.Event()
+    task = asyncio.create_task(scheduler.run_forever(stop))
+    async with asyncio.timeout(10):
+        # Polls the database: the run's only visible effect is a row another task writes.
+        while (await env.watches.get(None, watch.id)).last_run_at is None:  # noqa: ASYNC110
+            await asyncio.sleep(0.05)
+    stop.set()
+    await asyncio.wait_for(task, 5)
+    assert env.sandbox.stats.count(Endpoint.RATE_LIMIT, 200) >= 2  # at start and after the run
+    quota = await env.status()
+    assert quota.quota.synced_at is not None
+    assert (await env.watches.get(None, watch.id)).lease_holder is None
+
+
+async def test_scheduler_loop_survives_errors(env: Env, caplog: pytest.LogCaptureFixture) -> None:
+    env.configure("schedule.ingest_tick_seconds=0.01")
+    scheduler = env.scheduler("flaky")
+    calls = {"n": 0}
+    recovered = asyncio.Event()
+    real_tick = scheduler.tick
+
+    async def failing_tick() -> TickResult:
+        calls["n"] += 1
+        if calls["n"] <= 2:
+            raise RuntimeError("database hiccup")
+        recovered.set()
+        return await real_tick()
+
+    scheduler.tick = failing_tick  # type: ignore[method-assign]
+    stop = asyncio.Event()
+    with caplog.at_level(logging.ERROR):
+        task = asyncio.create_task(scheduler.run_forever(stop))
+        await asyncio.wait_for(recovered.wait(), 10)
+        stop.set()
+        await asyncio.wait_for(task, 5)
+    assert "ingest tick failed (2 in a row)" in caplog.text
