@@ -116,3 +116,44 @@ JOB_ERRORS = Counter(
     ["job"],
     registry=REGISTRY,
 )
+
+LLM_REQUESTS = Counter(
+    "spt_llm_requests_total",
+    "Requests to LLM backends by outcome.",
+    ["backend", "status"],
+    registry=REGISTRY,
+)
+LLM_REQUEST_DURATION = Histogram(
+    "spt_llm_request_duration_seconds",
+    "Duration of requests to LLM backends.",
+    ["backend"],
+    buckets=_HTTP_BUCKETS,
+    registry=REGISTRY,
+)
+LLM_TOKENS = Counter(
+    "spt_llm_tokens_total",
+    "Tokens exchanged with LLM backends, by direction (input or output).",
+    ["backend", "direction"],
+    registry=REGISTRY,
+)
+EXTRACTIONS = Counter(
+    "spt_extractions_total",
+    "Listings extracted, by method (rules or llm).",
+    ["method"],
+    registry=REGISTRY,
+)
+EXTRACTION_QUEUE_DEPTH = Gauge(
+    "spt_extraction_queue_depth",
+    "Extraction jobs waiting (pending).",
+    registry=REGISTRY,
+)
+EXTRACTION_PARKED = Gauge(
+    "spt_extraction_jobs_parked",
+    "Extraction jobs parked after their last attempt failed.",
+    registry=REGISTRY,
+)
+EXTRACTION_FAILURES = Counter(
+    "spt_extraction_failures_total",
+    "Extraction attempts that failed (retried later or parked).",
+    registry=REGISTRY,
+)

@@ -1,0 +1,1 @@
+"""Reading listing titles into canonical attributes: schemas, rules, LLM backends, queue, eval."""
