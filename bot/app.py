@@ -19,9 +19,13 @@ import aiohttp
 
 from bot.demo import seed_examples
 from core.config_reload import SettingsHolder, watch_config
+from core.db import extraction as extraction_repo
+from core.db import listings as listing_repo
 from core.db.migrate import migrate
 from core.db.pool import Database, open_database
-from core.jobs.ingest import Ingestor, IngestScheduler, TickResult, utc_now
+from core.extract.service import Extractor
+from core.jobs.extract import ExtractionWorker, run_workers
+from core.jobs.ingest import Ingestor, IngestScheduler, TickResult, process_id, utc_now
 from core.jobs.status import IngestStatus, ingest_status
 
 __all__ = ["IngestStatus", "Services", "demo", "open_services", "run"]
@@ -52,12 +56,35 @@ class Services:
     watches: WatchService
     ebay: EbayClient
     scheduler: IngestScheduler
+    extractor: Extractor
     migrations_applied: list[str] = field(default_factory=list)
 
     async def status(self) -> IngestStatus:
         """Ingestion status (quota, pause, stretch, due watches)."""
         assert self.ebay.budget is not None
         return await ingest_status(self.db.pool, self.ebay.budget, utc_now())
+
+    async def queue_status(self) -> dict[str, Any]:
+        """Extraction queue counts and the latest parked jobs."""
+        async with self.db.pool.acquire() as conn:
+            counts = await extraction_repo.counts(conn)
+            parked = await extraction_repo.parked(conn)
+            extracted, keys = await extraction_repo.extracted_count(conn)
+        return {**counts, "extracted": extracted, "product_keys": keys, "parked_jobs": parked}
+
+    async def requeue(self, component_type: str | None, low_confidence: bool) -> int:
+        """Queue listings for extraction again."""
+        async with self.db.pool.acquire() as conn:
+            return await extraction_repo.requeue(
+                conn, "manual", component_type, low_confidence_only=low_confidence
+            )
+
+    def worker(self, name: str = "main") -> ExtractionWorker:
+        """An extraction worker over this process's extractor."""
+        settings = lambda: self.holder.current  # noqa: E731
+        return ExtractionWorker(
+            self.db.pool, self.extractor, settings, utc_now, f"{process_id()}/{name}"
+        )
 
 
 @asynccontextmanager
@@ -69,18 +96,35 @@ async def open_services(holder: SettingsHolder) -> AsyncIterator[Services]:
         if applied:
             log.info("database migrated: %s", ", ".join(m.label for m in applied))
         async with aiohttp.ClientSession(headers={"User-Agent": USER_AGENT}) as http:
-            ebay = build_ebay_client(http, settings, db.pool, breaker_factory())
+            breakers = breaker_factory()
+            ebay = build_ebay_client(http, settings, db.pool, breakers)
             ingestor = Ingestor(db.pool, ebay, settings, utc_now)
             assert ebay.budget is not None
-            yield Services(
-                holder=holder,
-                db=db,
-                http=http,
-                watches=WatchService(db.pool, settings),
-                ebay=ebay,
-                scheduler=IngestScheduler(db.pool, ingestor, ebay, ebay.budget, settings),
-                migrations_applied=[m.label for m in applied],
-            )
+            extractor = Extractor(settings, http, breakers)
+            try:
+                yield Services(
+                    holder=holder,
+                    db=db,
+                    http=http,
+                    watches=WatchService(db.pool, settings),
+                    ebay=ebay,
+                    scheduler=IngestScheduler(db.pool, ingestor, ebay, ebay.budget, settings),
+                    extractor=extractor,
+                    migrations_applied=[m.label for m in applied],
+                )
+            finally:
+                await extractor.close()
+
+
+@asynccontextmanager
+async def extractor_session(holder: SettingsHolder) -> AsyncIterator[Extractor]:
+    """An Extractor with its own HTTP session, for commands that need no database."""
+    async with aiohttp.ClientSession(headers={"User-Agent": USER_AGENT}) as http:
+        extractor = Extractor(lambda: holder.current, http, breaker_factory())
+        try:
+            yield extractor
+        finally:
+            await extractor.close()
 
 
 def _on_reload(old: Settings, new: Settings) -> None:
@@ -103,6 +147,13 @@ async def _serve(services: Services, stop: asyncio.Event) -> None:
         tasks.append(
             asyncio.create_task(services.scheduler.run_forever(stop), name="ingest-scheduler")
         )
+    tasks.append(
+        asyncio.create_task(
+            run_workers(services.db.pool, services.extractor, lambda: holder.current, utc_now,
+                        process_id(), stop),
+            name="extraction-workers",
+        )
+    )  # fmt: skip
     await stop.wait()
     log.info("shutting down")
     for task in tasks:
@@ -144,6 +195,10 @@ class DemoResult:
     existing: list[Watch]
     tick: TickResult
     sandbox_url: str
+    listings: int
+    extracted: int
+    product_keys: int
+    extraction_mode: str
 
     def summary(self) -> dict[str, Any]:
         """The one-object JSON summary `spt demo --json` prints last."""
@@ -159,9 +214,13 @@ class DemoResult:
                 for w in (*self.created, *self.existing)
             ],
             "watch_runs": len(self.tick.runs),
-            "ingested": self.tick.ingested,
+            "ingested": self.listings,
+            "seen_this_pass": self.tick.ingested,
             "new_listings": self.tick.new,
             "run_errors": [r.error for r in self.tick.runs if r.error],
+            "extraction": self.extraction_mode,
+            "extracted": self.extracted,
+            "product_keys": self.product_keys,
         }  # fmt: skip
 
 
@@ -193,9 +252,19 @@ async def demo(holder: SettingsHolder, once: bool) -> DemoResult:
     SIGINT/SIGTERM.
     """
     async with sandbox_for(holder) as sandbox, open_services(holder) as services:
+        if (
+            holder.current.extract.backend != "rules"
+            and not await services.extractor.llm_reachable()
+        ):
+            # The demo is offline: without a reachable LLM, rules read every title.
+            holder.pin({"extract": {"backend": "rules"}})
         created, existing = await seed_examples(services.watches)
         await services.scheduler.sync_quota()
         tick = await services.scheduler.tick()
+        await services.worker("demo").drain()
+        queue = await services.queue_status()
+        async with services.db.pool.acquire() as conn:
+            listings = await listing_repo.count(conn)
         result = DemoResult(
             services.db.embedded,
             services.migrations_applied,
@@ -203,6 +272,10 @@ async def demo(holder: SettingsHolder, once: bool) -> DemoResult:
             existing,
             tick,
             sandbox.base_url or "",
+            listings,
+            queue["extracted"],
+            queue["product_keys"],
+            holder.current.extract.backend,
         )
         if not once:
             _print_progress(result)

@@ -17,11 +17,21 @@ import click
 from pydantic import BaseModel, SecretStr
 
 from bot import app
-from bot.render import dumps, watch_detail, watch_dict, watch_table
+from bot.app import extractor_session
+from bot.render import dumps, eval_summary, watch_detail, watch_dict, watch_table
 from core.config_reload import SettingsHolder
 from core.db.embedded import EmbeddedPostgresError
 from core.db.migrate import MigrationError
+from core.extract.evaluate import (
+    DatasetError,
+    Example,
+    evaluate,
+    load_examples,
+    outcome_json,
+)
+from core.extract.llm import llm_configured
 from core.marketplace.quota import QuotaExhaustedError
+from core.models import ComponentType, choices
 from core.observability.logging import secret_values, set_secrets, setup_logging
 from core.resilience import ServiceError
 from core.settings import ConfigError, LoadedSettings, cli_layer, load_settings
@@ -176,6 +186,10 @@ def demo(state: CliState, once: bool, as_json: bool) -> None:
         f"ingested {result.tick.ingested} listings ({result.tick.new} new) "
         f"in {len(result.tick.runs)} watch runs from the sandbox marketplace"
     )
+    click.echo(
+        f"extracted {result.extracted} of {result.listings} listings with "
+        f"{result.extraction_mode} into {result.product_keys} product keys"
+    )
     for run in result.tick.runs:
         if run.error:
             click.echo(f"  watch {run.watch_id}: {run.error}", err=True)
@@ -207,18 +221,146 @@ def sandbox(host: str, port: int, seed: int, size: int, daily_limit: int) -> Non
 @json_flag
 @pass_state
 def status(state: CliState, as_json: bool) -> None:
-    """eBay quota (used, remaining, reset), whether ingestion is paused, what is due."""
+    """eBay quota, whether ingestion is paused, what is due, and the extraction queue."""
     holder = state.holder()
 
-    async def go() -> app.IngestStatus:
+    async def go() -> tuple[app.IngestStatus, dict[str, Any]]:
         async with app.open_services(holder) as services:
-            return await services.status()
+            return await services.status(), await services.queue_status()
 
-    current = _run(go())
+    current, queue = _run(go())
     if as_json:
-        click.echo(dumps(asdict(current) | {"paused": current.paused}))
-    else:
-        click.echo("\n".join(current.lines()))
+        click.echo(dumps(asdict(current) | {"paused": current.paused, "extraction": queue}))
+        return
+    click.echo("\n".join(current.lines()))
+    click.echo(
+        f"extraction: {queue['pending']} pending, {queue['running']} running, "
+        f"{queue['parked']} parked; {queue['extracted']} listings extracted into "
+        f"{queue['product_keys']} product keys"
+    )
+    for job in queue["parked_jobs"]:
+        click.echo(f"  parked job {job['id']} ({job['title'][:50]}): {job['last_error']}")
+
+
+BACKENDS = ("rules", "auto", "ollama", "anthropic", "openai_compat")
+backend_option = click.option(
+    "--backend",
+    type=click.Choice(BACKENDS),
+    help="Extraction mode (default: extract.backend): rules, auto (rules, LLM when unsure) "
+    "or one LLM backend for every title.",
+)
+model_option = click.option("--model", help="Model for the LLM backend (overrides llm.*_model).")
+
+
+def _extract_holder(state: CliState, backend: str | None, model: str | None) -> SettingsHolder:
+    holder = state.holder()
+    overrides: dict[str, Any] = {}
+    if backend:
+        overrides["extract"] = {"backend": backend}
+    if model:
+        llm = (
+            holder.current.llm.backend
+            if (backend or holder.current.extract.backend) in ("auto", "rules")
+            else (backend or holder.current.extract.backend)
+        )
+        overrides["llm"] = {f"{'openai' if llm == 'openai_compat' else llm}_model": model}
+    if overrides:
+        holder.pin(overrides)
+    mode = holder.current.extract.backend
+    if mode not in ("rules", "auto") and not llm_configured(holder.current, mode):
+        hint = "set ANTHROPIC_API_KEY" if mode == "anthropic" else "see [llm] in config.toml"
+        click.echo(f"error: the {mode} backend is not configured: {hint}", err=True)
+        sys.exit(EXIT_CONFIG)
+    return holder
+
+
+@cli.command()
+@click.argument("titles", nargs=-1)
+@click.option("--jsonl", type=click.Path(path_type=Path, dir_okay=False),
+              help="Read titles from JSONL lines in the eval format instead.")  # fmt: skip
+@backend_option
+@model_option
+@pass_state
+def extract(
+    state: CliState, titles: tuple[str, ...], jsonl: Path | None, backend: str | None,
+    model: str | None,
+) -> None:  # fmt: skip
+    """Read titles into attributes: one JSON object per line, as production would store it."""
+    if not titles and jsonl is None:
+        raise click.UsageError("give one or more TITLEs or --jsonl PATH")
+    holder = _extract_holder(state, backend, model)
+    try:
+        examples = (
+            load_examples(jsonl, labelled=False)
+            if jsonl is not None
+            else [Example("", t, None, None) for t in titles]
+        )
+    except DatasetError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_CONFIG)
+
+    async def go() -> None:
+        async with extractor_session(holder) as extractor:
+            for example in examples:
+                outcome = await extractor.extract(example.title, example.marketplace)
+                click.echo(dumps(outcome_json(example.id or None, example.title, outcome)))
+
+    _run(go())
+
+
+@cli.command("eval")
+@click.option("--dataset", required=True, type=click.Path(path_type=Path, dir_okay=False),
+              help="JSONL of labelled titles (id, title, marketplace, expected).")  # fmt: skip
+@backend_option
+@model_option
+@json_flag
+@pass_state
+def eval_command(
+    state: CliState, dataset: Path, backend: str | None, model: str | None, as_json: bool
+) -> None:
+    """Grade an extraction setup on labelled titles: accuracy, LLM calls, speed, misses."""
+    holder = _extract_holder(state, backend, model)
+    try:
+        examples = load_examples(dataset)
+    except DatasetError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_CONFIG)
+
+    def progress(done: int, total: int) -> None:
+        if not as_json and sys.stderr.isatty() and (done % 25 == 0 or done == total):
+            click.echo(f"\r{done}/{total}", err=True, nl=done == total)
+
+    async def go() -> dict[str, Any]:
+        async with extractor_session(holder) as extractor:
+            return await evaluate(extractor, examples, progress)
+
+    report = _run(go())
+    if as_json:
+        click.echo(json.dumps(report))
+        return
+    click.echo(eval_summary(report))
+
+
+@cli.command()
+@click.option("--type", "component_type", help="Only listings extracted as this type.")
+@click.option("--low-confidence", is_flag=True, help="Only low-confidence extractions.")
+@pass_state
+def reextract(state: CliState, component_type: str | None, low_confidence: bool) -> None:
+    """Queue listings for extraction again (e.g. after a better model or rules)."""
+    if component_type is not None and component_type not in {t.value for t in ComponentType}:
+        click.echo(
+            f"error: unknown type {component_type!r}; choose one of {choices(ComponentType)}",
+            err=True,
+        )
+        sys.exit(EXIT_CONFIG)
+    holder = state.holder()
+
+    async def go() -> int:
+        async with app.open_services(holder) as services:
+            return await services.requeue(component_type, low_confidence)
+
+    queued = _run(go())
+    click.echo(f"queued {queued} listing(s) for extraction")
 
 
 @cli.command()

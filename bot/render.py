@@ -84,3 +84,36 @@ def watch_detail(watch: Watch) -> str:
 def dumps(data: Any) -> str:
     """Compact, stable JSON for machine-readable output."""
     return json.dumps(data, default=str, sort_keys=True)
+
+
+def eval_summary(report: dict[str, Any]) -> str:
+    """`spt eval` for people: headline figures, per type, then the worst misses."""
+    lines = [
+        f"{report['n']} titles, backend {report['backend']}",
+        f"type accuracy   {report['type_accuracy']:.3f}",
+        f"field accuracy  {report['field_accuracy']:.3f} ({report['fields_graded']} fields)",
+        f"LLM calls       {report['llm_calls_per_listing']:.3f} per listing",
+        f"speed           {report['titles_per_second']:.0f} titles/s, latency p50 "
+        f"{report['latency_ms']['p50']:.2f} ms, p95 {report['latency_ms']['p95']:.2f} ms",
+        "",
+        "per type:",
+    ]
+    for kind, figures in report["per_type"].items():
+        lines.append(
+            f"  {kind:<12} n={figures['n']:<4} type {figures['type_accuracy']:.3f}  "
+            f"fields {figures['field_accuracy']:.3f}"
+        )
+    if report["worst_misses"]:
+        lines += ["", "worst misses:"]
+        for miss in report["worst_misses"]:
+            wrong = ", ".join(
+                f"{name}: {v['got']!r} (want {v['expected']!r})"
+                for name, v in miss["wrong_fields"].items()
+            )
+            kind = (
+                f"type {miss['got_type']} (want {miss['expected_type']})"
+                if miss["got_type"] != miss["expected_type"]
+                else wrong
+            )
+            lines.append(f"  {miss['id']}: {miss['title'][:70]}\n      {kind}")
+    return "\n".join(lines)

@@ -92,6 +92,9 @@ def attributes_for(component_type: ComponentType) -> dict[str, AttributeSpec]:
     return {spec.name: spec for spec in (*CATALOGUE[component_type], *_COMMON)}
 
 
+_IGNORED = str.maketrans("", "", " -_")
+
+
 def fold(text: str) -> str:
     """DOMAIN.md string comparison: case-insensitive, ignoring spaces, `-` and `_`."""
-    return "".join(ch for ch in text.casefold() if ch not in " -_")
+    return text.casefold().translate(_IGNORED)

@@ -263,6 +263,9 @@ def test_demo_seeds_example_watches_once(empty_database_url: str) -> None:
     assert summary["watch_runs"] == 5
     assert summary["ingested"] > 0
     assert summary["run_errors"] == []
+    assert summary["extraction"] == "rules"  # no LLM here: the demo reads titles with rules
+    assert summary["extracted"] == summary["ingested"]
+    assert summary["product_keys"] > 0
 
     again = last_json(
         invoke("--database-url", empty_database_url, "demo", "--once", "--json").stdout

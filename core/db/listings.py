@@ -285,3 +285,8 @@ async def mark_vanished(
 def _count(status: str) -> int:
     # asyncpg returns the command tag, e.g. "UPDATE 3".
     return int(status.rsplit(" ", 1)[-1])
+
+
+async def count(conn: Connection) -> int:
+    """How many listings are stored."""
+    return int(await conn.fetchval("SELECT count(*) FROM listings"))

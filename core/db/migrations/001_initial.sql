@@ -149,6 +149,8 @@ CREATE TABLE extractions (
     backend        text,
     model          text,
     low_confidence boolean NOT NULL DEFAULT false,
+    -- Rules result stored because the LLM it needed was unreachable: re-queue when it is back.
+    llm_pending    boolean NOT NULL DEFAULT false,
     product_key    text,
     input_hash     text,
     tokens_in      integer,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from core.extract.product_keys import product_key as build_product_key
 from core.models import ComponentType, Marketplace
 
 AttributeValue = str | int | bool
@@ -167,27 +168,7 @@ class Product:
 
 def product_key(product: Product) -> str | None:
     """The DOMAIN.md product key built from the product's canonical attributes."""
-    spec = product.spec
-    if isinstance(spec, RamSpec):
-        ecc = "ecc_reg" if spec.registered else "ecc_unbuf" if spec.ecc else "non_ecc"
-        return f"ram:{spec.generation}:{ecc}:{spec.capacity_gb}gb:{spec.speed_mhz}".lower()
-    if isinstance(spec, DriveSpec):
-        kind = "ssd" if spec.media == "SSD" else _HDD_KIND.get(spec.rpm or 0, "hdd")
-        return (f"drive:{spec.interface}:{spec.form_factor}:{spec.capacity_gb}gb:{kind}").lower()
-    if isinstance(spec, ServerSpec):
-        return f"server:{spec.manufacturer}:{spec.model}:{spec.tier}"
-    if isinstance(spec, CpuSpec):
-        return f"cpu:{spec.manufacturer}:{spec.model}"
-    if isinstance(spec, NicSpec):
-        return f"nic:{spec.speed}:{spec.port_count}p:{spec.port_type}".lower()
-    if isinstance(spec, GpuSpec):
-        return f"gpu:{spec.manufacturer}:{spec.model}:{spec.vram_gb}gb"
-    if isinstance(spec, SystemSpec):
-        return f"{product.component_type.value}:{spec.manufacturer}:{spec.model}"
-    return None
-
-
-_HDD_KIND = {7200: "hdd7k2", 10000: "hdd10k", 15000: "hdd15k"}
+    return build_product_key(product.component_type, canonical_attributes(product))
 
 
 def canonical_attributes(product: Product) -> dict[str, AttributeValue]:
