@@ -27,6 +27,7 @@ from core.extract.service import Extractor
 from core.jobs.extract import ExtractionWorker, run_workers
 from core.jobs.ingest import Ingestor, IngestScheduler, TickResult, process_id, utc_now
 from core.jobs.status import IngestStatus, ingest_status
+from core.pricing.baselines import BaselineService
 
 __all__ = ["IngestStatus", "Services", "demo", "open_services", "run"]
 from core.marketplace.client import EbayClient
@@ -57,6 +58,7 @@ class Services:
     ebay: EbayClient
     scheduler: IngestScheduler
     extractor: Extractor
+    baselines: BaselineService
     migrations_applied: list[str] = field(default_factory=list)
 
     async def status(self) -> IngestStatus:
@@ -110,6 +112,7 @@ async def open_services(holder: SettingsHolder) -> AsyncIterator[Services]:
                     ebay=ebay,
                     scheduler=IngestScheduler(db.pool, ingestor, ebay, ebay.budget, settings),
                     extractor=extractor,
+                    baselines=BaselineService(db.pool, settings, utc_now),
                     migrations_applied=[m.label for m in applied],
                 )
             finally:
@@ -147,6 +150,7 @@ async def _serve(services: Services, stop: asyncio.Event) -> None:
         tasks.append(
             asyncio.create_task(services.scheduler.run_forever(stop), name="ingest-scheduler")
         )
+    tasks.append(asyncio.create_task(services.baselines.run_forever(stop), name="baseline-refresh"))
     tasks.append(
         asyncio.create_task(
             run_workers(services.db.pool, services.extractor, lambda: holder.current, utc_now,
@@ -199,6 +203,7 @@ class DemoResult:
     extracted: int
     product_keys: int
     extraction_mode: str
+    baselines: int
 
     def summary(self) -> dict[str, Any]:
         """The one-object JSON summary `spt demo --json` prints last."""
@@ -221,6 +226,7 @@ class DemoResult:
             "extraction": self.extraction_mode,
             "extracted": self.extracted,
             "product_keys": self.product_keys,
+            "baselines": self.baselines,
         }  # fmt: skip
 
 
@@ -263,6 +269,7 @@ async def demo(holder: SettingsHolder, once: bool) -> DemoResult:
         tick = await services.scheduler.tick()
         await services.worker("demo").drain()
         queue = await services.queue_status()
+        refreshed = await services.baselines.refresh()
         async with services.db.pool.acquire() as conn:
             listings = await listing_repo.count(conn)
         result = DemoResult(
@@ -276,6 +283,7 @@ async def demo(holder: SettingsHolder, once: bool) -> DemoResult:
             queue["extracted"],
             queue["product_keys"],
             holder.current.extract.backend,
+            refreshed.refreshed,
         )
         if not once:
             _print_progress(result)

@@ -18,7 +18,15 @@ from pydantic import BaseModel, SecretStr
 
 from bot import app
 from bot.app import extractor_session
-from bot.render import dumps, eval_summary, watch_detail, watch_dict, watch_table
+from bot.render import (
+    baseline_detail,
+    baseline_table,
+    dumps,
+    eval_summary,
+    watch_detail,
+    watch_dict,
+    watch_table,
+)
 from core.config_reload import SettingsHolder
 from core.db.embedded import EmbeddedPostgresError
 from core.db.migrate import MigrationError
@@ -361,6 +369,82 @@ def reextract(state: CliState, component_type: str | None, low_confidence: bool)
 
     queued = _run(go())
     click.echo(f"queued {queued} listing(s) for extraction")
+
+
+@cli.group()
+def baselines() -> None:
+    """Market baselines: unit-price percentiles per product key and currency."""
+
+
+def _with_services(state: CliState, action: Callable[[app.Services], Awaitable[T]]) -> T:
+    holder = state.holder()
+
+    async def go() -> T:
+        async with app.open_services(holder) as services:
+            return await action(services)
+
+    return _run(go())
+
+
+@baselines.command("refresh")
+@click.option("--key", "keys", multiple=True, help="Only this product key (repeatable).")
+@pass_state
+def baselines_refresh(state: CliState, keys: tuple[str, ...]) -> None:
+    """Recompute baselines now (all, or the given product keys)."""
+    wanted = [k.strip().lower() for k in keys] or None
+    result = _with_services(state, lambda s: s.baselines.refresh(wanted))
+    click.echo(f"baselines refreshed: {result.refreshed} written, {result.removed} removed")
+
+
+@baselines.command("list")
+@click.option("--currency", help="Only this currency (USD, GBP, EUR, AUD).")
+@click.option("--min-samples", default=0, show_default=True, type=int, help="Fewest samples.")
+@click.option("--prefix", help="Only keys starting with this, e.g. ram:ddr4.")
+@click.option("--limit", default=50, show_default=True, type=int, help="Most rows.")
+@json_flag
+@pass_state
+def baselines_list(
+    state: CliState, currency: str | None, min_samples: int, prefix: str | None, limit: int,
+    as_json: bool,
+) -> None:  # fmt: skip
+    """Baselines, most samples first."""
+    found = _with_services(
+        state,
+        lambda s: s.baselines.search(currency.upper() if currency else None, min_samples,
+                                     prefix.lower() if prefix else None, limit),
+    )  # fmt: skip
+    if as_json:
+        click.echo(dumps([asdict(b) for b in found]))
+        return
+    click.echo(baseline_table(found, holder_min_samples(state)))
+
+
+def holder_min_samples(state: CliState) -> int:
+    """The cold-start threshold in force (for marking immature baselines)."""
+    return state.load().settings.scoring.cold_start_min_samples
+
+
+@baselines.command("show")
+@click.argument("key")
+@click.option("--days", default=30, show_default=True, type=int, help="History days shown.")
+@json_flag
+@pass_state
+def baselines_show(state: CliState, key: str, days: int, as_json: bool) -> None:
+    """One product key: percentiles per currency and the daily history."""
+
+    async def read(services: app.Services) -> list[tuple[Any, list[dict[str, Any]]]]:
+        found = await services.baselines.get(key)
+        return [(b, await services.baselines.history(b.product_key, b.currency, days))
+                for b in found]  # fmt: skip
+
+    found = _with_services(state, read)
+    if not found:
+        click.echo(f"error: no baseline for {key.strip().lower()!r}", err=True)
+        sys.exit(EXIT_FAILURE)
+    if as_json:
+        click.echo(dumps([asdict(b) | {"history": h} for b, h in found]))
+        return
+    click.echo(baseline_detail(found, holder_min_samples(state)))
 
 
 @cli.command()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from core.pricing.baselines import Baseline
 from core.watches import Watch
 
 
@@ -116,4 +117,45 @@ def eval_summary(report: dict[str, Any]) -> str:
                 else wrong
             )
             lines.append(f"  {miss['id']}: {miss['title'][:70]}\n      {kind}")
+    return "\n".join(lines)
+
+
+def baseline_table(baselines: list[Baseline], min_samples: int) -> str:
+    """One line per baseline: key, currency, samples, P10/P50/P90."""
+    if not baselines:
+        return "no baselines"
+    header = ("PRODUCT KEY", "CUR", "SAMPLES", "P10", "P50", "P90", "")
+    rows = [
+        (b.product_key, b.currency, str(b.sample_count), str(b.p10), str(b.p50), str(b.p90),
+         "cold" if b.is_cold(min_samples) else "")
+        for b in baselines
+    ]  # fmt: skip
+    widths = [max(len(r[i]) for r in (header, *rows)) for i in range(len(header))]
+    return "\n".join(
+        "  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip()
+        for row in (header, *rows)
+    )
+
+
+def baseline_detail(found: list[tuple[Baseline, list[dict[str, Any]]]], min_samples: int) -> str:
+    """Percentiles per currency, then the daily P50 history."""
+    lines: list[str] = []
+    for baseline, history in found:
+        b = baseline
+        lines.append(f"{b.product_key} ({b.currency})")
+        maturity = (
+            f"immature: fewer than {min_samples} samples, so prices are not judged yet"
+            if b.is_cold(min_samples)
+            else "mature"
+        )
+        lines.append(f"  samples  {b.sample_count} ({b.sold_count} sold); {maturity}")
+        lines.append(
+            f"  P10 {b.p10}  P25 {b.p25}  P50 {b.p50}  P75 {b.p75}  P90 {b.p90}  mean {b.mean}"
+        )
+        lines.append(
+            f"  window {b.window_days} days, computed {b.computed_at.isoformat(timespec='seconds')}"
+        )
+        if history:
+            trend = ", ".join(f"{h['day']}: {h['p50']}" for h in history)
+            lines.append(f"  daily P50: {trend}")
     return "\n".join(lines)

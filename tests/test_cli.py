@@ -266,6 +266,7 @@ def test_demo_seeds_example_watches_once(empty_database_url: str) -> None:
     assert summary["extraction"] == "rules"  # no LLM here: the demo reads titles with rules
     assert summary["extracted"] == summary["ingested"]
     assert summary["product_keys"] > 0
+    assert summary["baselines"] > 0
 
     again = last_json(
         invoke("--database-url", empty_database_url, "demo", "--once", "--json").stdout

@@ -1,0 +1,151 @@
+"""SQL for market baselines: percentiles of unit price per (product key, currency).
+
+Samples are unit prices, (price + shipping) / quantity, of active listings last seen
+within the window that are not for parts, plus sold prices eBay reported (Marketplace
+Insights, or entered by hand) within the window. A sold price counts as one sample, like
+an asking price; a listing that sold is inactive, so it is never counted twice. The
+weaker "ended early, likely sold" guess is not a sample: its price is an asking price.
+Unknown shipping counts as 0.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from core.db.pool import Connection
+
+_SAMPLES = """
+    samples AS (
+        SELECT e.product_key, l.currency,
+               (l.price + COALESCE(l.shipping, 0)) / e.quantity AS unit, false AS sold
+        FROM listings l JOIN extractions e ON e.listing_id = l.id AND e.is_current
+        WHERE e.product_key IS NOT NULL
+          AND l.active
+          AND l.condition <> 'for_parts' AND e.condition <> 'for_parts'
+          AND l.last_seen_at >= $1::timestamptz - make_interval(days => $2)
+          AND ($3::text[] IS NULL OR e.product_key = ANY($3))
+        UNION ALL
+        SELECT e.product_key, l.currency,
+               (l.sold_price + COALESCE(l.shipping, 0)) / e.quantity, true
+        FROM listings l JOIN extractions e ON e.listing_id = l.id AND e.is_current
+        WHERE e.product_key IS NOT NULL
+          AND l.sold_source IN ('marketplace_insights', 'manual')
+          AND l.condition <> 'for_parts' AND e.condition <> 'for_parts'
+          AND l.sold_at >= $1::timestamptz - make_interval(days => $2)
+          AND ($3::text[] IS NULL OR e.product_key = ANY($3))
+    ),
+    stats AS (
+        SELECT product_key, currency, count(*) AS sample_count,
+               count(*) FILTER (WHERE sold) AS sold_count,
+               percentile_cont(ARRAY[0.1, 0.25, 0.5, 0.75, 0.9])
+                   WITHIN GROUP (ORDER BY unit) AS p,
+               avg(unit) AS mean
+        FROM samples GROUP BY product_key, currency
+    )"""
+
+_REFRESH = f"""
+    WITH {_SAMPLES},
+    gone AS (
+        DELETE FROM baselines b
+        WHERE ($3::text[] IS NULL OR b.product_key = ANY($3))
+          AND NOT EXISTS (SELECT 1 FROM stats s
+                          WHERE s.product_key = b.product_key AND s.currency = b.currency)
+        RETURNING 1
+    ),
+    history AS (
+        INSERT INTO baseline_history (product_key, currency, day, sample_count, sold_count,
+                                      p10, p25, p50, p75, p90, mean)
+        SELECT product_key, currency, ($1::timestamptz AT TIME ZONE 'UTC')::date, sample_count,
+               sold_count, p[1], p[2], p[3], p[4], p[5], mean
+        FROM stats
+        ON CONFLICT (product_key, currency, day) DO UPDATE SET
+            sample_count = EXCLUDED.sample_count, sold_count = EXCLUDED.sold_count,
+            p10 = EXCLUDED.p10, p25 = EXCLUDED.p25, p50 = EXCLUDED.p50, p75 = EXCLUDED.p75,
+            p90 = EXCLUDED.p90, mean = EXCLUDED.mean
+        RETURNING 1
+    ),
+    upserted AS (
+        INSERT INTO baselines (product_key, currency, sample_count, sold_count,
+                               p10, p25, p50, p75, p90, mean, window_days, computed_at)
+        SELECT product_key, currency, sample_count, sold_count,
+               p[1], p[2], p[3], p[4], p[5], mean, $2, $1
+        FROM stats
+        ON CONFLICT (product_key, currency) DO UPDATE SET
+            sample_count = EXCLUDED.sample_count, sold_count = EXCLUDED.sold_count,
+            p10 = EXCLUDED.p10, p25 = EXCLUDED.p25, p50 = EXCLUDED.p50, p75 = EXCLUDED.p75,
+            p90 = EXCLUDED.p90, mean = EXCLUDED.mean, window_days = EXCLUDED.window_days,
+            computed_at = EXCLUDED.computed_at
+        RETURNING 1
+    )
+    SELECT (SELECT count(*) FROM upserted) AS refreshed, (SELECT count(*) FROM gone) AS removed
+"""
+
+
+async def refresh(
+    conn: Connection, now: datetime, window_days: int, keys: Sequence[str] | None = None
+) -> tuple[int, int]:
+    """Recompute baselines (all, or only `keys`) and today's history row.
+
+    Returns (baselines written, baselines removed because no sample is left).
+    """
+    row = await conn.fetchrow(_REFRESH, now, window_days, list(keys) if keys is not None else None)
+    assert row is not None
+    return int(row["refreshed"]), int(row["removed"])
+
+
+async def changed_keys(conn: Connection, since: datetime) -> list[str]:
+    """Product keys whose listings or extractions changed after `since`."""
+    rows = await conn.fetch(
+        """
+        SELECT DISTINCT e.product_key FROM extractions e JOIN listings l ON l.id = e.listing_id
+        WHERE e.is_current AND e.product_key IS NOT NULL
+          AND (e.created_at > $1 OR l.updated_at > $1 OR l.last_seen_at > $1)
+        """,
+        since,
+    )
+    return [r["product_key"] for r in rows]
+
+
+_COLUMNS = (
+    "product_key, currency, sample_count, sold_count, p10, p25, p50, p75, p90, mean, "
+    "window_days, computed_at"
+)
+
+
+async def list_all(
+    conn: Connection, currency: str | None, min_samples: int, prefix: str | None, limit: int
+) -> list[dict[str, Any]]:
+    """Baselines, most samples first, optionally filtered."""
+    rows = await conn.fetch(
+        f"SELECT {_COLUMNS} FROM baselines WHERE ($1::text IS NULL OR currency = $1) "
+        "AND sample_count >= $2 AND ($3::text IS NULL OR product_key LIKE $3 || '%') "
+        "ORDER BY sample_count DESC, product_key, currency LIMIT $4",
+        currency,
+        min_samples,
+        prefix,
+        limit,
+    )
+    return [dict(r) for r in rows]
+
+
+async def get(conn: Connection, key: str) -> list[dict[str, Any]]:
+    """The baselines of one product key (one per currency)."""
+    rows = await conn.fetch(
+        f"SELECT {_COLUMNS} FROM baselines WHERE product_key = $1 ORDER BY currency", key
+    )
+    return [dict(r) for r in rows]
+
+
+async def history(conn: Connection, key: str, currency: str, days: int) -> list[dict[str, Any]]:
+    """Daily history of a baseline, oldest first."""
+    rows = await conn.fetch(
+        "SELECT day, sample_count, sold_count, p10, p25, p50, p75, p90, mean "
+        "FROM baseline_history WHERE product_key = $1 AND currency = $2 "
+        "ORDER BY day DESC LIMIT $3",
+        key,
+        currency,
+        days,
+    )
+    return [dict(r) for r in reversed(rows)]

@@ -1,0 +1,1 @@
+"""Pricing: market baselines per product key and currency (and, later, scores)."""

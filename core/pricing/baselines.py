@@ -1,0 +1,138 @@
+"""Market baselines: what a product usually costs, per product key and currency.
+
+A full refresh runs every `schedule.baseline_refresh_seconds`; between them, product
+keys whose listings changed are refreshed incrementally, so a new listing's market is
+current within seconds. Each refresh also writes today's row of the daily history.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from core.db import baselines as repo
+from core.db.pool import Pool
+from core.observability.metrics import JOB_ERRORS, JOB_LAST_SUCCESS
+from core.settings import Settings
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], datetime]
+INCREMENTAL_SECONDS = 15.0
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """Unit-price percentiles of one product key in one currency."""
+
+    product_key: str
+    currency: str
+    sample_count: int
+    sold_count: int
+    p10: Decimal | None
+    p25: Decimal | None
+    p50: Decimal | None
+    p75: Decimal | None
+    p90: Decimal | None
+    mean: Decimal | None
+    window_days: int
+    computed_at: datetime
+
+    def is_cold(self, min_samples: int) -> bool:
+        """Too few samples for the price factor to mean anything (DOMAIN.md: under 10)."""
+        return self.sample_count < min_samples
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Baseline:
+        """Build from a `baselines` row."""
+        return cls(**row)
+
+
+@dataclass(frozen=True)
+class RefreshResult:
+    """What a refresh did."""
+
+    refreshed: int
+    removed: int
+    keys: int | None  # None for a full refresh
+
+
+class BaselineService:
+    """Refreshes and reads baselines."""
+
+    def __init__(self, pool: Pool, settings: Callable[[], Settings], clock: Clock) -> None:
+        self._pool = pool
+        self._settings = settings
+        self._clock = clock
+        self._last_refresh: datetime | None = None
+
+    async def refresh(self, keys: list[str] | None = None) -> RefreshResult:
+        """Recompute every baseline, or only those of `keys`."""
+        now = self._clock()
+        window = self._settings().scoring.baseline_window_days
+        async with self._pool.acquire() as conn:
+            refreshed, removed = await repo.refresh(conn, now, window, keys)
+        if keys is None:
+            self._last_refresh = now
+        return RefreshResult(refreshed, removed, None if keys is None else len(keys))
+
+    async def refresh_changed(self) -> RefreshResult:
+        """Refresh the product keys whose listings changed since the last refresh."""
+        started = self._clock()
+        since = self._last_refresh
+        if since is None:
+            return await self.refresh()
+        async with self._pool.acquire() as conn:
+            keys = await repo.changed_keys(conn, since)
+        result = await self.refresh(keys) if keys else RefreshResult(0, 0, 0)
+        self._last_refresh = started
+        return result
+
+    async def search(
+        self,
+        currency: str | None = None,
+        min_samples: int = 0,
+        prefix: str | None = None,
+        limit: int = 100,
+    ) -> list[Baseline]:
+        """Baselines, most samples first."""
+        async with self._pool.acquire() as conn:
+            rows = await repo.list_all(conn, currency, min_samples, prefix, limit)
+        return [Baseline.from_row(r) for r in rows]
+
+    async def get(self, key: str) -> list[Baseline]:
+        """A product key's baselines, one per currency."""
+        async with self._pool.acquire() as conn:
+            return [Baseline.from_row(r) for r in await repo.get(conn, key.strip().lower())]
+
+    async def history(self, key: str, currency: str, days: int = 90) -> list[dict[str, Any]]:
+        """Daily history rows of one baseline, oldest first."""
+        async with self._pool.acquire() as conn:
+            return await repo.history(conn, key.strip().lower(), currency.upper(), days)
+
+    async def run_forever(self, stop: asyncio.Event) -> None:
+        """Full refreshes on schedule, incremental ones in between; errors never end it."""
+        last_full: datetime | None = None
+        while not stop.is_set():
+            try:
+                now = self._clock()
+                every = self._settings().schedule.baseline_refresh_seconds
+                if last_full is None or (now - last_full).total_seconds() >= every:
+                    result = await self.refresh()
+                    last_full = now
+                    log.info("baselines refreshed: %d written, %d removed",
+                             result.refreshed, result.removed)  # fmt: skip
+                else:
+                    await self.refresh_changed()
+                JOB_LAST_SUCCESS.labels("baselines").set(self._clock().timestamp())
+            except Exception:
+                JOB_ERRORS.labels("baselines").inc()
+                log.exception("baseline refresh failed")
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), INCREMENTAL_SECONDS)
