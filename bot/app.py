@@ -21,6 +21,7 @@ from bot.demo import seed_examples
 from core.config_reload import SettingsHolder, watch_config
 from core.db import extraction as extraction_repo
 from core.db import listings as listing_repo
+from core.db import scores as scores_repo
 from core.db.migrate import migrate
 from core.db.pool import Database, open_database
 from core.extract.service import Extractor
@@ -28,6 +29,7 @@ from core.jobs.extract import ExtractionWorker, run_workers
 from core.jobs.ingest import Ingestor, IngestScheduler, TickResult, process_id, utc_now
 from core.jobs.status import IngestStatus, ingest_status
 from core.pricing.baselines import BaselineService
+from core.pricing.scorer import Scorer
 
 __all__ = ["IngestStatus", "Services", "demo", "open_services", "run"]
 from core.marketplace.client import EbayClient
@@ -59,6 +61,7 @@ class Services:
     scheduler: IngestScheduler
     extractor: Extractor
     baselines: BaselineService
+    scorer: Scorer
     migrations_applied: list[str] = field(default_factory=list)
 
     async def status(self) -> IngestStatus:
@@ -84,9 +87,12 @@ class Services:
     def worker(self, name: str = "main") -> ExtractionWorker:
         """An extraction worker over this process's extractor."""
         settings = lambda: self.holder.current  # noqa: E731
-        return ExtractionWorker(
-            self.db.pool, self.extractor, settings, utc_now, f"{process_id()}/{name}"
-        )
+        return ExtractionWorker(self.db.pool, self.extractor, settings, utc_now,
+                                f"{process_id()}/{name}", self.score_listings)  # fmt: skip
+
+    async def score_listings(self, listing_ids: list[int]) -> int:
+        """Score freshly extracted listings against their current baselines."""
+        return await self.scorer.rescore(listing_ids=listing_ids)
 
 
 @asynccontextmanager
@@ -103,6 +109,7 @@ async def open_services(holder: SettingsHolder) -> AsyncIterator[Services]:
             ingestor = Ingestor(db.pool, ebay, settings, utc_now)
             assert ebay.budget is not None
             extractor = Extractor(settings, http, breakers)
+            scorer = Scorer(db.pool, settings, utc_now)
             try:
                 yield Services(
                     holder=holder,
@@ -112,7 +119,10 @@ async def open_services(holder: SettingsHolder) -> AsyncIterator[Services]:
                     ebay=ebay,
                     scheduler=IngestScheduler(db.pool, ingestor, ebay, ebay.budget, settings),
                     extractor=extractor,
-                    baselines=BaselineService(db.pool, settings, utc_now),
+                    baselines=BaselineService(
+                        db.pool, settings, utc_now, lambda keys: scorer.rescore(keys=keys)
+                    ),
+                    scorer=scorer,
                     migrations_applied=[m.label for m in applied],
                 )
             finally:
@@ -154,7 +164,7 @@ async def _serve(services: Services, stop: asyncio.Event) -> None:
     tasks.append(
         asyncio.create_task(
             run_workers(services.db.pool, services.extractor, lambda: holder.current, utc_now,
-                        process_id(), stop),
+                        process_id(), stop, on_stored=services.score_listings),
             name="extraction-workers",
         )
     )  # fmt: skip
@@ -204,6 +214,8 @@ class DemoResult:
     product_keys: int
     extraction_mode: str
     baselines: int
+    scored: int
+    top: list[dict[str, Any]]
 
     def summary(self) -> dict[str, Any]:
         """The one-object JSON summary `spt demo --json` prints last."""
@@ -227,6 +239,7 @@ class DemoResult:
             "extracted": self.extracted,
             "product_keys": self.product_keys,
             "baselines": self.baselines,
+            "scored": self.scored,
         }  # fmt: skip
 
 
@@ -269,7 +282,10 @@ async def demo(holder: SettingsHolder, once: bool) -> DemoResult:
         tick = await services.scheduler.tick()
         await services.worker("demo").drain()
         queue = await services.queue_status()
-        refreshed = await services.baselines.refresh()
+        refreshed = await services.baselines.refresh()  # rescores every listing too
+        async with services.db.pool.acquire() as conn:
+            top = await scores_repo.top(conn, 5)
+            scored = int(await conn.fetchval("SELECT count(*) FROM scores WHERE is_current"))
         async with services.db.pool.acquire() as conn:
             listings = await listing_repo.count(conn)
         result = DemoResult(
@@ -284,6 +300,8 @@ async def demo(holder: SettingsHolder, once: bool) -> DemoResult:
             queue["product_keys"],
             holder.current.extract.backend,
             refreshed.refreshed,
+            scored,
+            top,
         )
         if not once:
             _print_progress(result)

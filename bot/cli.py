@@ -196,8 +196,15 @@ def demo(state: CliState, once: bool, as_json: bool) -> None:
     )
     click.echo(
         f"extracted {result.extracted} of {result.listings} listings with "
-        f"{result.extraction_mode} into {result.product_keys} product keys"
+        f"{result.extraction_mode} into {result.product_keys} product keys; "
+        f"{result.baselines} baselines; {result.scored} listings scored"
     )
+    for best in result.top:
+        cold = " (immature baseline)" if best["cold_start"] else ""
+        click.echo(
+            f"  {float(best['score']):5.1f}  {best['unit_price']} {best['currency']}  "
+            f"{best['title'][:60]}{cold}"
+        )
     for run in result.tick.runs:
         if run.error:
             click.echo(f"  watch {run.watch_id}: {run.error}", err=True)
@@ -384,6 +391,16 @@ def _with_services(state: CliState, action: Callable[[app.Services], Awaitable[T
             return await action(services)
 
     return _run(go())
+
+
+@cli.command()
+@click.option("--key", "keys", multiple=True, help="Only listings of this product key.")
+@pass_state
+def rescore(state: CliState, keys: tuple[str, ...]) -> None:
+    """Score listings again against their current baselines."""
+    wanted = [k.strip().lower() for k in keys] or None
+    scored = _with_services(state, lambda s: s.scorer.rescore(keys=wanted))
+    click.echo(f"scored {scored} listing(s)")
 
 
 @baselines.command("refresh")

@@ -267,6 +267,7 @@ def test_demo_seeds_example_watches_once(empty_database_url: str) -> None:
     assert summary["extracted"] == summary["ingested"]
     assert summary["product_keys"] > 0
     assert summary["baselines"] > 0
+    assert summary["scored"] > 0
 
     again = last_json(
         invoke("--database-url", empty_database_url, "demo", "--once", "--json").stdout

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -88,12 +88,14 @@ class ExtractionWorker:
         settings: Callable[[], Settings],
         clock: Clock,
         worker_id: str,
+        on_stored: Callable[[list[int]], Awaitable[Any]] | None = None,
     ) -> None:
         self._pool = pool
         self._extractor = extractor
         self._settings = settings
         self._clock = clock
         self.worker_id = worker_id
+        self._on_stored = on_stored  # e.g. score the listings just extracted
 
     async def run_batch(self, limit: int = BATCH) -> BatchResult:
         """Claim up to `limit` jobs, extract them, store what succeeded."""
@@ -123,6 +125,8 @@ class ExtractionWorker:
             results.append(_stored(job["id"], outcome))
         async with self._pool.acquire() as conn:
             stored = await repo.complete(conn, self.worker_id, results, self._clock())
+        if stored and self._on_stored is not None:
+            await self._on_stored(stored)
         return BatchResult(len(jobs), len(stored), retried, parked)
 
     async def _fail(self, job_id: int, reason: str) -> str | None:
@@ -189,12 +193,15 @@ async def run_workers(
     worker_prefix: str,
     stop: asyncio.Event,
     idle_seconds: float = 0.5,
+    on_stored: Callable[[list[int]], Awaitable[Any]] | None = None,
 ) -> None:
     """`extract.workers` workers plus housekeeping, until `stop`; errors never end the loop."""
     jobs = ExtractionJobs(pool, extractor, settings, clock)
 
     async def worker(index: int) -> None:
-        me = ExtractionWorker(pool, extractor, settings, clock, f"{worker_prefix}/w{index}")
+        me = ExtractionWorker(
+            pool, extractor, settings, clock, f"{worker_prefix}/w{index}", on_stored
+        )
         failures = 0
         try:
             while not stop.is_set():

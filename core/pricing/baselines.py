@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -66,10 +66,17 @@ class RefreshResult:
 class BaselineService:
     """Refreshes and reads baselines."""
 
-    def __init__(self, pool: Pool, settings: Callable[[], Settings], clock: Clock) -> None:
+    def __init__(
+        self,
+        pool: Pool,
+        settings: Callable[[], Settings],
+        clock: Clock,
+        on_refreshed: Callable[[list[str] | None], Awaitable[Any]] | None = None,
+    ) -> None:
         self._pool = pool
         self._settings = settings
         self._clock = clock
+        self._on_refreshed = on_refreshed  # e.g. rescore listings of the refreshed keys
         self._last_refresh: datetime | None = None
 
     async def refresh(self, keys: list[str] | None = None) -> RefreshResult:
@@ -80,6 +87,8 @@ class BaselineService:
             refreshed, removed = await repo.refresh(conn, now, window, keys)
         if keys is None:
             self._last_refresh = now
+        if self._on_refreshed is not None and (keys is None or keys):
+            await self._on_refreshed(keys)
         return RefreshResult(refreshed, removed, None if keys is None else len(keys))
 
     async def refresh_changed(self) -> RefreshResult:

@@ -1,0 +1,76 @@
+"""Scoring listings and keeping scores current when a listing or its baseline changes."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import datetime
+from typing import Any
+
+from core.db import scores as repo
+from core.db.pool import Pool
+from core.models import Condition
+from core.pricing.scoring import Facts, Market, score
+from core.settings import Settings
+
+Clock = Callable[[], datetime]
+
+
+def _facts(row: dict[str, Any]) -> Facts:
+    # eBay's condition id is reliable; the title's wording only fills in when it is unknown.
+    condition = Condition(row["listing_condition"])
+    if condition is Condition.UNKNOWN:
+        condition = Condition(row["extracted_condition"])
+    return Facts(
+        unit_price=row["unit_price"],
+        condition=condition,
+        quantity=row["quantity"],
+        seller_feedback_score=row["seller_feedback_score"],
+        seller_feedback_percent=row["seller_feedback_percent"],
+        seller_top_rated=row["seller_top_rated"],
+        has_image=row["has_image"],
+        shipping_known=row["shipping_known"],
+        first_seen_at=row["first_seen_at"],
+        auction_end_at=row["auction_end_at"],
+        is_auction=row["is_auction"],
+    )
+
+
+def _market(row: dict[str, Any]) -> Market:
+    return Market(row["sample_count"], row["p10"], row["p25"], row["p50"], row["p75"], row["p90"])
+
+
+class Scorer:
+    """Scores listings against their baselines and stores the results with breakdowns."""
+
+    def __init__(self, pool: Pool, settings: Callable[[], Settings], clock: Clock) -> None:
+        self._pool = pool
+        self._settings = settings
+        self._clock = clock
+
+    async def rescore(
+        self, listing_ids: Sequence[int] | None = None, keys: Sequence[str] | None = None
+    ) -> int:
+        """Score active keyed listings (all, or those given); returns how many were stored."""
+        config = self._settings().scoring
+        now = self._clock()
+        async with self._pool.acquire() as conn:
+            rows = await repo.inputs(conn, listing_ids, keys)
+            results = []
+            for row in rows:
+                result = score(_facts(row), _market(row), config.weights,
+                               config.cold_start_min_samples, now)  # fmt: skip
+                results.append(
+                    repo.ScoreRow(
+                        listing_id=row["listing_id"],
+                        extraction_id=row["extraction_id"],
+                        score=result.value,
+                        breakdown=result.breakdown,
+                        unit_price=row["unit_price"],
+                        currency=row["currency"],
+                        product_key=row["product_key"],
+                        baseline_samples=row["sample_count"],
+                        baseline_computed_at=row["baseline_computed_at"],
+                        cold_start=result.cold_start,
+                    )
+                )
+            return await repo.store(conn, results, now)

@@ -1,0 +1,59 @@
+"""Scores stored against real PostgreSQL, and kept current when listings or baselines change."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from core.db.pool import Pool
+from core.marketplace.sandbox import ManualClock
+from core.pricing.baselines import BaselineService
+from core.pricing.scorer import Scorer
+from core.settings import load_settings
+from tests.pricing.test_baselines import KEY, NOW, Market
+
+
+def services(pool: Pool) -> tuple[Scorer, BaselineService]:
+    settings = load_settings(None, None, {}).settings
+    clock = ManualClock(NOW)
+    scorer = Scorer(pool, lambda: settings, clock)
+    baselines = BaselineService(
+        pool, lambda: settings, clock, lambda keys: scorer.rescore(keys=keys)
+    )
+    return scorer, baselines
+
+
+async def current(pool: Pool, listing_id: int) -> dict[str, Any]:
+    row = await pool.fetchrow(
+        "SELECT * FROM scores WHERE is_current AND listing_id = $1", listing_id
+    )
+    assert row is not None
+    return dict(row)
+
+
+async def test_scores_follow_the_baseline(pool: Pool) -> None:
+    market = Market(pool)
+    scorer, baselines = services(pool)
+    cheap = await market.listing("20", seen=NOW - timedelta(hours=1))
+    ids = [await market.listing(str(p)) for p in range(40, 140, 10)]  # 40..130
+    other = await market.listing("5", key=None)
+    # before any baseline: cold, neutral price
+    assert await scorer.rescore() == 11
+    cold = await current(pool, cheap)
+    assert cold["cold_start"] is True
+    assert cold["breakdown"]["price"]["position"] == "unknown (immature baseline)"
+    assert await pool.fetchval("SELECT count(*) FROM scores WHERE listing_id = $1", other) == 0
+    # the baseline refresh rescores its key: the cheap one is now a deal, the dear one is not
+    await baselines.refresh()
+    deal, dear = await current(pool, cheap), await current(pool, ids[-1])
+    assert deal["cold_start"] is False
+    assert deal["score"] > 80
+    assert deal["breakdown"]["price"]["position"] == "at or under P10"
+    assert dear["score"] < 35
+    assert deal["product_key"] == KEY
+    assert deal["baseline_samples"] == 11
+    # the listing's price changes: a rescore of that listing alone updates it
+    await pool.execute("UPDATE listings SET price = 200 WHERE id = $1", cheap)
+    assert await scorer.rescore(listing_ids=[cheap]) == 1
+    assert (await current(pool, cheap))["score"] < 35
+    assert await pool.fetchval("SELECT count(*) FROM scores WHERE listing_id = $1", cheap) == 1
