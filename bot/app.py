@@ -18,6 +18,8 @@ from typing import Any
 import aiohttp
 
 from bot.demo import seed_examples
+from core.alerts.console import ConsoleDelivery
+from core.alerts.service import AlertService
 from core.config_reload import SettingsHolder, watch_config
 from core.db import extraction as extraction_repo
 from core.db import listings as listing_repo
@@ -62,6 +64,7 @@ class Services:
     extractor: Extractor
     baselines: BaselineService
     scorer: Scorer
+    alerts: AlertService
     migrations_applied: list[str] = field(default_factory=list)
 
     async def status(self) -> IngestStatus:
@@ -109,7 +112,8 @@ async def open_services(holder: SettingsHolder) -> AsyncIterator[Services]:
             ingestor = Ingestor(db.pool, ebay, settings, utc_now)
             assert ebay.budget is not None
             extractor = Extractor(settings, http, breakers)
-            scorer = Scorer(db.pool, settings, utc_now)
+            alerts = AlertService(db.pool, settings, utc_now)
+            scorer = Scorer(db.pool, settings, utc_now, alerts.evaluate)
             try:
                 yield Services(
                     holder=holder,
@@ -123,6 +127,7 @@ async def open_services(holder: SettingsHolder) -> AsyncIterator[Services]:
                         db.pool, settings, utc_now, lambda keys: scorer.rescore(keys=keys)
                     ),
                     scorer=scorer,
+                    alerts=alerts,
                     migrations_applied=[m.label for m in applied],
                 )
             finally:
@@ -161,6 +166,7 @@ async def _serve(services: Services, stop: asyncio.Event) -> None:
             asyncio.create_task(services.scheduler.run_forever(stop), name="ingest-scheduler")
         )
     tasks.append(asyncio.create_task(services.baselines.run_forever(stop), name="baseline-refresh"))
+    tasks.append(asyncio.create_task(_console_alerts(services, stop), name="console-alerts"))
     tasks.append(
         asyncio.create_task(
             run_workers(services.db.pool, services.extractor, lambda: holder.current, utc_now,
@@ -174,6 +180,18 @@ async def _serve(services: Services, stop: asyncio.Event) -> None:
         # The scheduler notices `stop` itself and releases its leases; give it the chance.
         with contextlib.suppress(asyncio.TimeoutError, asyncio.CancelledError):
             await asyncio.wait_for(task, timeout=10)
+
+
+async def _console_alerts(services: Services, stop: asyncio.Event) -> None:
+    """Deliver console alerts within a second of their creation; errors never end it."""
+    delivery = ConsoleDelivery(services.db.pool, utc_now, f"{process_id()}/console")
+    while not stop.is_set():
+        try:
+            await delivery.deliver_pending()
+        except Exception:
+            log.exception("console alert delivery failed")
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), 1.0)
 
 
 def _stop_on_signals() -> asyncio.Event:
@@ -216,6 +234,7 @@ class DemoResult:
     baselines: int
     scored: int
     top: list[dict[str, Any]]
+    alerts: int
 
     def summary(self) -> dict[str, Any]:
         """The one-object JSON summary `spt demo --json` prints last."""
@@ -240,6 +259,7 @@ class DemoResult:
             "product_keys": self.product_keys,
             "baselines": self.baselines,
             "scored": self.scored,
+            "alerts": self.alerts,
         }  # fmt: skip
 
 
@@ -286,6 +306,7 @@ async def demo(holder: SettingsHolder, once: bool) -> DemoResult:
         async with services.db.pool.acquire() as conn:
             top = await scores_repo.top(conn, 5)
             scored = int(await conn.fetchval("SELECT count(*) FROM scores WHERE is_current"))
+        delivered = await ConsoleDelivery(services.db.pool, utc_now, "demo").deliver_pending()
         async with services.db.pool.acquire() as conn:
             listings = await listing_repo.count(conn)
         result = DemoResult(
@@ -302,6 +323,7 @@ async def demo(holder: SettingsHolder, once: bool) -> DemoResult:
             refreshed.refreshed,
             scored,
             top,
+            delivered,
         )
         if not once:
             _print_progress(result)

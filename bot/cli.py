@@ -393,6 +393,34 @@ def _with_services(state: CliState, action: Callable[[app.Services], Awaitable[T
     return _run(go())
 
 
+@cli.group()
+def alerts() -> None:
+    """Alert history."""
+
+
+@alerts.command("list")
+@click.option("--guild", type=int, default=None, help="Discord guild id (default: local).")
+@click.option("--limit", default=20, show_default=True, type=int, help="Most rows.")
+@json_flag
+@pass_state
+def alerts_list(state: CliState, guild: int | None, limit: int, as_json: bool) -> None:
+    """The latest alerts, newest first: status, delivery attempts, score, price."""
+    found = _with_services(state, lambda s: s.alerts.recent(guild, limit))
+    if as_json:
+        click.echo(dumps(found))
+        return
+    if not found:
+        click.echo("no alerts")
+        return
+    for a in found:
+        cold = " cold" if a["cold_start"] else ""
+        click.echo(
+            f"{a['id']:>5}  {a['created_at']:%Y-%m-%d %H:%M}  {a['status']:<9} "
+            f"{a['attempts']} attempt(s)  {float(a['score']):5.1f}{cold}  "
+            f"{a['unit_price']} {a['currency']}  [{a['watch_name']}] {a['title'][:50]}"
+        )
+
+
 @cli.command()
 @click.option("--key", "keys", multiple=True, help="Only listings of this product key.")
 @pass_state

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -42,10 +42,17 @@ def _market(row: dict[str, Any]) -> Market:
 class Scorer:
     """Scores listings against their baselines and stores the results with breakdowns."""
 
-    def __init__(self, pool: Pool, settings: Callable[[], Settings], clock: Clock) -> None:
+    def __init__(
+        self,
+        pool: Pool,
+        settings: Callable[[], Settings],
+        clock: Clock,
+        on_scored: Callable[[list[int]], Awaitable[Any]] | None = None,
+    ) -> None:
         self._pool = pool
         self._settings = settings
         self._clock = clock
+        self._on_scored = on_scored  # e.g. decide alerts for the listings just scored
 
     async def rescore(
         self, listing_ids: Sequence[int] | None = None, keys: Sequence[str] | None = None
@@ -73,4 +80,7 @@ class Scorer:
                         cold_start=result.cold_start,
                     )
                 )
-            return await repo.store(conn, results, now)
+            stored = await repo.store(conn, results, now)
+        if results and self._on_scored is not None:
+            await self._on_scored([r.listing_id for r in results])
+        return stored

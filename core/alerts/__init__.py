@@ -1,0 +1,1 @@
+"""Alerts: decisions per watch, the durable outbox, rendering and delivery."""

@@ -1,0 +1,186 @@
+"""SQL for alerts and the delivery outbox."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from core.db.pool import Connection
+
+_WATCH_COLUMNS = ", ".join(
+    f"w.{c} AS w_{c}"
+    for c in (
+        "id", "guild_id", "channel_id", "owner_id", "name", "query", "component_type",
+        "marketplace", "category_ids", "min_price", "max_price", "conditions", "buying_options",
+        "min_seller_feedback", "min_seller_percent", "top_rated_only", "filters", "threshold",
+        "cold_start_opt_in", "realert_step_pct", "poll_interval_seconds", "enabled",
+        "next_run_at", "last_run_at", "last_sweep_at", "last_error", "avg_calls_per_run",
+        "lease_holder", "lease_expires_at", "created_at", "updated_at",
+    )
+)  # fmt: skip
+
+
+async def candidates(conn: Connection, listing_ids: Sequence[int]) -> list[dict[str, Any]]:
+    """(watch, listing) pairs to decide: enabled watches that found these scored listings,
+    with the last alert's unit price; muted listings, keys and sellers are left out."""
+    rows = await conn.fetch(
+        f"""
+        SELECT {_WATCH_COLUMNS},
+               l.id AS listing_id, l.title, l.url, l.image_url, l.currency, l.price, l.shipping,
+               l.condition AS listing_condition, l.seller_username, l.seller_feedback_score,
+               l.seller_feedback_percent, l.seller_top_rated, l.marketplace,
+               e.component_type, e.attributes, e.quantity, e.condition AS extracted_condition,
+               e.product_key, s.id AS score_id, s.score, s.cold_start, s.unit_price,
+               s.breakdown, last.unit_price AS last_unit_price, last.sequence AS last_sequence
+        FROM watch_hits h
+        JOIN watches w ON w.id = h.watch_id AND w.enabled
+        JOIN listings l ON l.id = h.listing_id AND l.active
+        JOIN extractions e ON e.listing_id = l.id AND e.is_current
+        JOIN scores s ON s.listing_id = l.id AND s.is_current
+        LEFT JOIN LATERAL (
+            SELECT a.unit_price, a.sequence FROM alerts a
+            WHERE a.watch_id = w.id AND a.listing_id = l.id
+            ORDER BY a.sequence DESC LIMIT 1
+        ) last ON true
+        WHERE h.listing_id = ANY($1::bigint[])
+          AND NOT EXISTS (
+              SELECT 1 FROM mutes m WHERE m.guild_id = COALESCE(w.guild_id, 0) AND (
+                  (m.kind = 'listing' AND m.value = l.id::text)
+                  OR (m.kind = 'product_key' AND m.value = e.product_key)
+                  OR (m.kind = 'seller' AND m.value = l.seller_username)))
+        """,
+        list(listing_ids),
+    )
+    return [dict(r) for r in rows]
+
+
+async def create(
+    conn: Connection,
+    *,
+    watch_id: int,
+    listing_id: int,
+    score_id: int,
+    guild_id: int | None,
+    score: Decimal,
+    unit_price: Decimal,
+    currency: str,
+    cold_start: bool,
+    sequence: int,
+    destination_kind: str,
+    destination: str,
+    now: datetime,
+) -> int | None:
+    """An alert and its outbox message, atomically; None if that alert already exists."""
+    async with conn.transaction():
+        alert_id: int | None = await conn.fetchval(
+            """
+            INSERT INTO alerts (watch_id, listing_id, score_id, guild_id, score, unit_price,
+                                currency, cold_start, sequence, status, created_at)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'queued', $10)
+            ON CONFLICT (watch_id, listing_id, sequence) DO NOTHING
+            RETURNING id
+            """,
+            watch_id, listing_id, score_id, guild_id, score, unit_price, currency, cold_start,
+            sequence, now,
+        )  # fmt: skip
+        if alert_id is None:
+            return None
+        outbox_id = await conn.fetchval(
+            """
+            INSERT INTO outbox (idempotency_key, destination_kind, destination, kind, created_at,
+                                next_attempt_at)
+            VALUES ($1, $2, $3, 'alert', $4, $4)
+            ON CONFLICT (idempotency_key) DO UPDATE SET idempotency_key = EXCLUDED.idempotency_key
+            RETURNING id
+            """,
+            f"alert:{watch_id}:{listing_id}:{sequence}", destination_kind, destination, now,
+        )  # fmt: skip
+        await conn.execute("UPDATE alerts SET outbox_id = $1 WHERE id = $2", outbox_id, alert_id)
+    return alert_id
+
+
+async def claim_outbox(
+    conn: Connection, worker: str, kinds: Sequence[str], now: datetime, lease: float, limit: int
+) -> list[dict[str, Any]]:
+    """Lease ready outbox messages for these destination kinds, with their alerts' content."""
+    rows = await conn.fetch(
+        """
+        WITH claimed AS (
+            UPDATE outbox o SET status = 'sending', leased_by = $1, attempts = o.attempts + 1,
+                lease_expires_at = $3::timestamptz + make_interval(secs => $4::float8)
+            WHERE o.id IN (
+                SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= $3
+                  AND destination_kind = ANY($2::text[])
+                ORDER BY next_attempt_at, id LIMIT $5 FOR UPDATE SKIP LOCKED)
+            RETURNING o.*
+        )
+        SELECT c.id AS outbox_id, c.destination_kind, c.destination, c.attempts, a.id AS alert_id,
+               a.status AS alert_status, a.score, a.unit_price, a.currency, a.cold_start,
+               a.sequence, w.name AS watch_name, l.title, l.url, l.price, l.shipping,
+               l.condition, l.seller_username, l.marketplace, s.breakdown, e.product_key
+        FROM claimed c
+        JOIN alerts a ON a.outbox_id = c.id
+        JOIN watches w ON w.id = a.watch_id
+        JOIN listings l ON l.id = a.listing_id
+        LEFT JOIN scores s ON s.id = a.score_id
+        LEFT JOIN extractions e ON e.listing_id = l.id AND e.is_current
+        ORDER BY c.id
+        """,
+        worker, list(kinds), now, lease, limit,
+    )  # fmt: skip
+    return [dict(r) for r in rows]
+
+
+async def record_attempt(
+    conn: Connection,
+    outbox_id: int,
+    worker: str,
+    outcome: str,
+    now: datetime,
+    error: str | None = None,
+    duration_ms: int | None = None,
+) -> None:
+    """Record one delivery attempt and settle the message (and its alerts) accordingly."""
+    async with conn.transaction():
+        await conn.execute(
+            "INSERT INTO delivery_attempts (outbox_id, attempted_at, outcome, error, duration_ms) "
+            "VALUES ($1, $2, $3, $4, $5)",
+            outbox_id, now, outcome, error, duration_ms,
+        )  # fmt: skip
+        if outcome == "delivered":
+            await conn.execute(
+                "UPDATE outbox SET status = 'delivered', delivered_at = $2, leased_by = NULL, "
+                "lease_expires_at = NULL WHERE id = $1 AND leased_by = $3",
+                outbox_id, now, worker,
+            )  # fmt: skip
+            await conn.execute(
+                "UPDATE alerts SET status = 'delivered', delivered_at = $2 "
+                "WHERE outbox_id = $1 AND status = 'queued'",
+                outbox_id, now,
+            )  # fmt: skip
+        elif outcome == "cancelled":
+            await conn.execute(
+                "UPDATE outbox SET status = 'cancelled', leased_by = NULL, lease_expires_at = NULL "
+                "WHERE id = $1",
+                outbox_id,
+            )
+
+
+async def recent(conn: Connection, guild_id: int | None, limit: int) -> list[dict[str, Any]]:
+    """The latest alerts of a scope, newest first."""
+    rows = await conn.fetch(
+        """
+        SELECT a.id, a.created_at, a.status, a.score, a.unit_price, a.currency, a.cold_start,
+               a.sequence, w.name AS watch_name, l.title,
+               (SELECT count(*) FROM delivery_attempts d WHERE d.outbox_id = a.outbox_id)
+                   AS attempts
+        FROM alerts a JOIN watches w ON w.id = a.watch_id JOIN listings l ON l.id = a.listing_id
+        WHERE a.guild_id IS NOT DISTINCT FROM $1
+        ORDER BY a.created_at DESC, a.id DESC LIMIT $2
+        """,
+        guild_id,
+        limit,
+    )
+    return [dict(r) for r in rows]
