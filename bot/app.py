@@ -20,6 +20,7 @@ import aiohttp
 from bot.demo import seed_examples
 from core.alerts.console import ConsoleDelivery
 from core.alerts.service import AlertService
+from core.alerts.webhook import WebhookDelivery
 from core.config_reload import SettingsHolder, watch_config
 from core.db import extraction as extraction_repo
 from core.db import listings as listing_repo
@@ -30,6 +31,7 @@ from core.extract.service import Extractor
 from core.jobs.extract import ExtractionWorker, run_workers
 from core.jobs.ingest import Ingestor, IngestScheduler, TickResult, process_id, utc_now
 from core.jobs.status import IngestStatus, ingest_status
+from core.observability.metrics import JOB_ERRORS
 from core.pricing.baselines import BaselineService
 from core.pricing.scorer import Scorer
 
@@ -166,7 +168,7 @@ async def _serve(services: Services, stop: asyncio.Event) -> None:
             asyncio.create_task(services.scheduler.run_forever(stop), name="ingest-scheduler")
         )
     tasks.append(asyncio.create_task(services.baselines.run_forever(stop), name="baseline-refresh"))
-    tasks.append(asyncio.create_task(_console_alerts(services, stop), name="console-alerts"))
+    tasks.append(asyncio.create_task(_deliver_alerts(services, stop), name="alert-delivery"))
     tasks.append(
         asyncio.create_task(
             run_workers(services.db.pool, services.extractor, lambda: holder.current, utc_now,
@@ -182,14 +184,18 @@ async def _serve(services: Services, stop: asyncio.Event) -> None:
             await asyncio.wait_for(task, timeout=10)
 
 
-async def _console_alerts(services: Services, stop: asyncio.Event) -> None:
-    """Deliver console alerts within a second of their creation; errors never end it."""
-    delivery = ConsoleDelivery(services.db.pool, utc_now, f"{process_id()}/console")
+async def _deliver_alerts(services: Services, stop: asyncio.Event) -> None:
+    """Deliver alerts within a second of their creation; errors never end the loop."""
+    console = ConsoleDelivery(services.db.pool, utc_now, f"{process_id()}/console")
+    webhook = WebhookDelivery(services.db.pool, services.http, lambda: services.holder.current,
+                              breaker_factory(), utc_now, f"{process_id()}/webhook")  # fmt: skip
     while not stop.is_set():
-        try:
-            await delivery.deliver_pending()
-        except Exception:
-            log.exception("console alert delivery failed")
+        for delivery in (console, webhook):
+            try:
+                await delivery.deliver_pending()
+            except Exception:
+                JOB_ERRORS.labels("delivery").inc()
+                log.exception("alert delivery failed")
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), 1.0)
 

@@ -43,6 +43,7 @@ class ConsoleDelivery:
         """Print every ready console alert once; returns how many were delivered."""
         stream = self._stream or sys.stdout
         async with self._pool.acquire() as conn:
+            await repo.reclaim_outbox(conn, self._clock())
             rows = await repo.claim_outbox(
                 conn, self._worker, ["console"], self._clock(), 60, limit
             )

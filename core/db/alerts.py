@@ -184,3 +184,54 @@ async def recent(conn: Connection, guild_id: int | None, limit: int) -> list[dic
         limit,
     )
     return [dict(r) for r in rows]
+
+
+async def retry_later(
+    conn: Connection,
+    outbox_id: int,
+    worker: str,
+    outcome: str,
+    error: str,
+    now: datetime,
+    max_attempts: int,
+    delay_seconds: float,
+    http_status: int | None = None,
+) -> str | None:
+    """Record a failed attempt: back to pending after `delay_seconds`, or failed for good."""
+    async with conn.transaction():
+        await conn.execute(
+            "INSERT INTO delivery_attempts (outbox_id, attempted_at, outcome, error, http_status) "
+            "VALUES ($1, $2, $3, $4, $5)",
+            outbox_id, now, outcome, error[:2000], http_status,
+        )  # fmt: skip
+        status: str | None = await conn.fetchval(
+            """
+            UPDATE outbox SET
+                status = CASE WHEN attempts >= $4 THEN 'failed' ELSE 'pending' END,
+                next_attempt_at = $3::timestamptz + make_interval(secs => $5::float8),
+                last_error = $6, leased_by = NULL, lease_expires_at = NULL
+            WHERE id = $1 AND leased_by = $2
+            RETURNING status
+            """,
+            outbox_id, worker, now, max_attempts, delay_seconds, error[:2000],
+        )  # fmt: skip
+        if status == "failed":
+            await conn.execute(
+                "UPDATE alerts SET status = 'failed' WHERE outbox_id = $1 AND status = 'queued'",
+                outbox_id,
+            )
+    return status
+
+
+async def reclaim_outbox(conn: Connection, now: datetime) -> int:
+    """Messages whose sender vanished mid-send (lease expired) become pending again.
+
+    The idempotency key keeps one message per alert; a crash after Discord accepted it but
+    before we recorded that can repeat it once (at-least-once delivery).
+    """
+    result = await conn.execute(
+        "UPDATE outbox SET status = 'pending', leased_by = NULL, lease_expires_at = NULL "
+        "WHERE status = 'sending' AND lease_expires_at <= $1",
+        now,
+    )
+    return int(result.rsplit(" ", 1)[-1])

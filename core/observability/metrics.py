@@ -157,3 +157,21 @@ EXTRACTION_FAILURES = Counter(
     "Extraction attempts that failed (retried later or parked).",
     registry=REGISTRY,
 )
+DISCORD_REQUESTS = Counter(
+    "spt_discord_requests_total",
+    "HTTP requests to Discord (API or webhooks) by outcome.",
+    ["status"],
+    registry=REGISTRY,
+)
+DISCORD_REQUEST_DURATION = Histogram(
+    "spt_discord_request_duration_seconds",
+    "Duration of HTTP requests to Discord.",
+    buckets=_HTTP_BUCKETS,
+    registry=REGISTRY,
+)
+ALERTS = Counter(
+    "spt_alerts_total",
+    "Alerts by event: created, delivered, failed, digested.",
+    ["event"],
+    registry=REGISTRY,
+)

@@ -8,6 +8,7 @@ from typing import Any
 
 from core.alerts.console import ConsoleDelivery
 from core.alerts.service import AlertService
+from core.db import alerts as repo
 from core.db.pool import Pool
 from core.marketplace.sandbox import ManualClock
 from core.pricing.baselines import BaselineService
@@ -103,3 +104,17 @@ async def test_muted_and_paused_watches_and_cold_baselines_do_not_alert(pool: Po
     await p.scorer.rescore()
     watches = await pool.fetch("SELECT watch_id, cold_start FROM alerts")
     assert [(w["watch_id"], w["cold_start"]) for w in watches] == [(cold, True)]
+
+
+async def test_a_crashed_senders_message_is_sent_again(pool: Pool) -> None:
+    p = Pipeline(pool)
+    watch = await p.watch(threshold=1, cold_start_opt_in=True)
+    listing = await p.market.listing("20")
+    await p.found(watch, listing)
+    await p.baselines.refresh()
+    async with pool.acquire() as conn:
+        (claimed,) = await repo.claim_outbox(conn, "crashed", ["console"], NOW, 60, 10)
+    assert await p.console.deliver_pending() == 0  # still leased by the crashed sender
+    p.clock.advance(61)
+    assert await p.console.deliver_pending() == 1
+    assert claimed["alert_id"] is not None

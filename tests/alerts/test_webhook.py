@@ -1,0 +1,137 @@
+"""Discord webhook delivery against a protocol-faithful fake webhook on loopback."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import aiohttp
+import pytest
+
+from core.alerts.card import AlertCard, embed, plain
+from core.alerts.service import AlertService
+from core.alerts.webhook import WebhookDelivery
+from core.db.pool import Pool
+from core.marketplace.sandbox import ManualClock
+from core.observability.metrics import REGISTRY
+from core.pricing.baselines import BaselineService
+from core.pricing.scorer import Scorer
+from core.resilience import breaker_factory
+from core.settings import Settings, load_settings, parse_cli_overrides
+from tests.fakes.discord import FakeDiscordWebhook
+from tests.pricing.test_baselines import NOW, Market
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeDiscordWebhook]:
+    server = FakeDiscordWebhook()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+class Setup:
+    def __init__(self, pool: Pool, session: aiohttp.ClientSession, url: str) -> None:
+        self.pool = pool
+        self.clock = ManualClock(NOW)
+        self.settings: Settings = load_settings(None, parse_cli_overrides([
+            f"discord.webhook_url={url}", "alerts.delivery=webhook",
+            "resilience.backoff_base_seconds=0.01", "resilience.max_attempts=2",
+        ]), {}).settings  # fmt: skip
+        alerts = AlertService(pool, lambda: self.settings, self.clock)
+        self.scorer = Scorer(pool, lambda: self.settings, self.clock, alerts.evaluate)
+        self.baselines = BaselineService(pool, lambda: self.settings, self.clock,
+                                         lambda keys: self.scorer.rescore(keys=keys))  # fmt: skip
+        self.delivery = WebhookDelivery(pool, session, lambda: self.settings, breaker_factory(),
+                                        self.clock, "test")  # fmt: skip
+        self.market = Market(pool)
+
+    async def deals(self, titles: list[str]) -> None:
+        watch = await self.pool.fetchval(
+            "INSERT INTO watches (name, query, component_type, marketplace, threshold, "
+            "poll_interval_seconds, cold_start_opt_in) VALUES "
+            "('ram', 'ddr4', 'ram', 'EBAY_US', 1, 900, true) "
+            "ON CONFLICT DO NOTHING RETURNING id"
+        ) or await self.pool.fetchval("SELECT id FROM watches WHERE name = 'ram'")
+        for title in titles:
+            listing = await self.market.listing("20", seen=NOW - timedelta(minutes=5))
+            url = f"https://www.ebay.com/itm/{listing}"
+            await self.pool.execute(
+                "UPDATE listings SET title = $1, url = $2 WHERE id = $3", title, url, listing
+            )
+            await self.pool.execute(
+                "INSERT INTO watch_hits (watch_id, listing_id) VALUES ($1, $2)", watch, listing
+            )
+        await self.baselines.refresh()
+
+
+@pytest.fixture
+async def setup(pool: Pool, fake: FakeDiscordWebhook) -> AsyncIterator[Setup]:
+    async with aiohttp.ClientSession() as session:
+        yield Setup(pool, session, fake.url)
+
+
+def metric(name: str, **labels: str) -> float:
+    return REGISTRY.get_sample_value(name, labels) or 0.0
+
+
+async def test_alerts_go_out_as_embeds_with_no_mentions(
+    setup: Setup, fake: FakeDiscordWebhook
+) -> None:
+    before = metric("spt_discord_requests_total", status="success")
+    await setup.deals(
+        ["@everyone FREE **RAM** <@123> [click](https://evil) 32GB DDR4", "DDR4 16GB"]
+    )
+    assert await setup.delivery.deliver_pending() == 2
+    (message,) = fake.payloads  # both embeds in one message
+    assert message["allowed_mentions"] == {"parse": []}
+    titles = [e["title"] for e in message["embeds"]]
+    hostile = next(t for t in titles if "everyone" in t)
+    assert "@everyone" not in hostile
+    assert "<@123>" not in hostile
+    assert "\\*\\*RAM\\*\\*" in hostile
+    statuses = await setup.pool.fetch("SELECT status FROM alerts")
+    assert {s["status"] for s in statuses} == {"delivered"}
+    assert metric("spt_discord_requests_total", status="success") == before + 1
+    assert await setup.delivery.deliver_pending() == 0
+
+
+async def test_429_is_honoured_and_5xx_retried_later(
+    setup: Setup, fake: FakeDiscordWebhook
+) -> None:
+    await setup.deals(["DDR4 A"])
+    fake.fail_next(429, retry_after=0.2)
+    assert await setup.delivery.deliver_pending() == 1  # waited, then sent
+    assert fake.requests == 2
+    await setup.deals(["DDR4 B"])
+    fake.fail_next(503)
+    fake.fail_next(503)  # both attempts of the call fail
+    assert await setup.delivery.deliver_pending() == 0
+    row = await setup.pool.fetchrow("SELECT * FROM outbox WHERE status = 'pending'")
+    assert row is not None
+    assert "HTTP 503" in row["last_error"]
+    attempts = await setup.pool.fetch("SELECT outcome FROM delivery_attempts ORDER BY id")
+    assert [a["outcome"] for a in attempts] == ["delivered", "retryable"]
+    setup.clock.advance(31)
+    assert await setup.delivery.deliver_pending() == 1
+
+
+async def test_a_burst_becomes_one_digest(setup: Setup, fake: FakeDiscordWebhook) -> None:
+    await setup.deals([f"DDR4 32GB module {n}" for n in range(7)])
+    assert await setup.delivery.deliver_pending() == 7
+    (message,) = fake.payloads
+    (digest,) = message["embeds"]
+    assert digest["title"] == "7 new deals"
+    assert digest["description"].count("\n") == 6
+
+
+def test_embeds_respect_every_limit() -> None:
+    card = AlertCard(watch_name="w" * 500, title="x" * 5000, url="javascript:alert(1)", score=99,
+                     unit_price="1" * 300, currency="USD", marketplace="EBAY_US", condition="new",
+                     seller="s" * 400, price_position="at or under P10", product_key="k" * 500,
+                     cold_start=True, sequence=2)  # fmt: skip
+    value = embed(card)
+    assert len(value["title"]) <= 256
+    assert "url" not in value  # only https links are kept
+    assert all(len(f["value"]) <= 1024 for f in value["fields"])
+    assert plain("@here hi", 50) == "@\u200bhere hi"
