@@ -51,6 +51,7 @@ from core.watches import Watch, WatchService
 
 log = logging.getLogger(__name__)
 USER_AGENT = "spt (+https://github.com/spt-dev/spt)"
+DEMO_CATALOG = 12000
 
 
 @dataclass
@@ -241,6 +242,7 @@ class DemoResult:
     scored: int
     top: list[dict[str, Any]]
     alerts: int
+    delivered: int
 
     def summary(self) -> dict[str, Any]:
         """The one-object JSON summary `spt demo --json` prints last."""
@@ -266,13 +268,15 @@ class DemoResult:
             "baselines": self.baselines,
             "scored": self.scored,
             "alerts": self.alerts,
+            "delivered": self.delivered,
         }  # fmt: skip
 
 
 @asynccontextmanager
 async def sandbox_for(holder: SettingsHolder) -> AsyncIterator[SandboxMarketplace]:
     """Start the sandbox marketplace on loopback and point the eBay client at it."""
-    sandbox = SandboxMarketplace(build_catalog(now=datetime.now(UTC)))
+    # Big enough that the demo's product keys get mature baselines (10+ samples).
+    sandbox = SandboxMarketplace(build_catalog(size=DEMO_CATALOG, now=datetime.now(UTC)))
     url = await sandbox.start()
     holder.pin(
         {
@@ -304,6 +308,8 @@ async def demo(holder: SettingsHolder, once: bool) -> DemoResult:
             # The demo is offline: without a reachable LLM, rules read every title.
             holder.pin({"extract": {"backend": "rules"}})
         created, existing = await seed_examples(services.watches)
+        async with services.db.pool.acquire() as conn:
+            alerts_before = int(await conn.fetchval("SELECT count(*) FROM alerts"))
         await services.scheduler.sync_quota()
         tick = await services.scheduler.tick()
         await services.worker("demo").drain()
@@ -312,7 +318,11 @@ async def demo(holder: SettingsHolder, once: bool) -> DemoResult:
         async with services.db.pool.acquire() as conn:
             top = await scores_repo.top(conn, 5)
             scored = int(await conn.fetchval("SELECT count(*) FROM scores WHERE is_current"))
-        delivered = await ConsoleDelivery(services.db.pool, utc_now, "demo").deliver_pending()
+        delivered = await ConsoleDelivery(services.db.pool, utc_now, "demo").deliver_pending(
+            limit=10_000
+        )
+        async with services.db.pool.acquire() as conn:
+            new_alerts = int(await conn.fetchval("SELECT count(*) FROM alerts")) - alerts_before
         async with services.db.pool.acquire() as conn:
             listings = await listing_repo.count(conn)
         result = DemoResult(
@@ -329,6 +339,7 @@ async def demo(holder: SettingsHolder, once: bool) -> DemoResult:
             refreshed.refreshed,
             scored,
             top,
+            new_alerts,
             delivered,
         )
         if not once:

@@ -199,6 +199,7 @@ def demo(state: CliState, once: bool, as_json: bool) -> None:
         f"{result.extraction_mode} into {result.product_keys} product keys; "
         f"{result.baselines} baselines; {result.scored} listings scored"
     )
+    click.echo(f"alerts: {result.alerts} new, {result.delivered} delivered to the console above")
     for best in result.top:
         cold = " (immature baseline)" if best["cold_start"] else ""
         click.echo(

@@ -9,7 +9,7 @@ from core.watches import DuplicateWatchError, Watch, WatchService
 EXAMPLE_WATCHES: list[dict[str, Any]] = [
     {
         "name": "DDR4 ECC RDIMM 32GB",
-        "query": "DDR4 RDIMM",
+        "query": "DDR4",
         "component_type": "ram",
         "marketplace": "EBAY_US",
         "max_price": "120",
@@ -18,7 +18,7 @@ EXAMPLE_WATCHES: list[dict[str, Any]] = [
     },
     {
         "name": "Enterprise SAS SSD 1.92TB",
-        "query": "SAS SSD",
+        "query": "SSD",
         "component_type": "drive",
         "marketplace": "EBAY_GB",
         "max_price": "150",
@@ -28,7 +28,7 @@ EXAMPLE_WATCHES: list[dict[str, Any]] = [
     },
     {
         "name": "RTX 3090 24GB",
-        "query": "RTX 3090 24GB",
+        "query": "RTX 3090",
         "component_type": "gpu",
         "marketplace": "EBAY_US",
         "min_price": "400",

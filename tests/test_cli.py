@@ -268,7 +268,8 @@ def test_demo_seeds_example_watches_once(empty_database_url: str) -> None:
     assert summary["product_keys"] > 0
     assert summary["baselines"] > 0
     assert summary["scored"] > 0
-    assert summary["alerts"] >= 0  # the demo's small baselines are mostly immature
+    assert summary["alerts"] > 0
+    assert summary["delivered"] == summary["alerts"]
 
     again = last_json(
         invoke("--database-url", empty_database_url, "demo", "--once", "--json").stdout
@@ -276,6 +277,7 @@ def test_demo_seeds_example_watches_once(empty_database_url: str) -> None:
     assert isinstance(again, dict)
     assert (again["watches_created"], again["watches_existing"]) == (0, 5)
     assert again["migrations_applied"] == []
+    assert (again["alerts"], again["delivered"]) == (0, 0)  # nothing is delivered twice
 
 
 def test_demo_runs_on_embedded_postgres_and_stops_it(tmp_path: Path) -> None:
