@@ -19,6 +19,7 @@ import aiohttp
 
 from bot.demo import seed_examples
 from core.alerts.console import ConsoleDelivery
+from core.alerts.delivery import Delivery
 from core.alerts.service import AlertService
 from core.alerts.webhook import WebhookDelivery
 from core.config_reload import SettingsHolder, watch_config
@@ -190,8 +191,9 @@ async def _deliver_alerts(services: Services, stop: asyncio.Event) -> None:
     console = ConsoleDelivery(services.db.pool, utc_now, f"{process_id()}/console")
     webhook = WebhookDelivery(services.db.pool, services.http, lambda: services.holder.current,
                               breaker_factory(), utc_now, f"{process_id()}/webhook")  # fmt: skip
+    deliveries: list[Delivery] = [console, webhook]
     while not stop.is_set():
-        for delivery in (console, webhook):
+        for delivery in deliveries:
             try:
                 await delivery.deliver_pending()
             except Exception:

@@ -74,17 +74,22 @@ class AlertCard:
         )
 
 
+def _value(text: str, limit: int) -> str:
+    # Discord rejects empty field values; whitespace-only text becomes empty in `plain`.
+    return plain(text, limit) or "unknown"
+
+
 def embed(card: AlertCard) -> dict[str, Any]:
     """A Discord embed (JSON) for one alert, within every limit."""
     title = plain(card.title, TITLE_MAX)
     fields = [
-        {"name": "Unit price", "value": plain(f"{card.unit_price} {card.currency}", 100),
+        {"name": "Unit price", "value": _value(f"{card.unit_price} {card.currency}", 100),
          "inline": True},
         {"name": "Score", "value": f"{card.score:.0f}/100", "inline": True},
-        {"name": "Market", "value": plain(card.price_position, 200), "inline": True},
-        {"name": "Condition", "value": plain(card.condition, 100), "inline": True},
-        {"name": "Seller", "value": plain(card.seller or "unknown", 100), "inline": True},
-        {"name": "Product", "value": plain(card.product_key or "unknown", 200), "inline": True},
+        {"name": "Market", "value": _value(card.price_position, 200), "inline": True},
+        {"name": "Condition", "value": _value(card.condition, 100), "inline": True},
+        {"name": "Seller", "value": _value(card.seller or "", 100), "inline": True},
+        {"name": "Product", "value": _value(card.product_key or "", 200), "inline": True},
     ]  # fmt: skip
     if card.cold_start:
         fields.append({"name": "Baseline", "value": "immature: too few prices to judge yet",

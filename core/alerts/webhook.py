@@ -125,9 +125,13 @@ class WebhookDelivery:
                                                   self._clock())  # fmt: skip
                         delivered += 1
                     else:
+                        # A rejected message (4xx) will be rejected again: fail it now.
+                        attempts = (
+                            1 if outcome == "failed" else settings.alerts.max_delivery_attempts
+                        )
                         await repo.retry_later(
                             conn, outbox_id, self._worker, outcome, error or "", self._clock(),
-                            settings.alerts.max_delivery_attempts, RETRY_DELAY_SECONDS, status,
+                            attempts, RETRY_DELAY_SECONDS, status,
                         )  # fmt: skip
         ALERTS.labels("delivered").inc(delivered)
         ALERTS.labels("failed").inc(len(live) - delivered)

@@ -135,3 +135,42 @@ def test_embeds_respect_every_limit() -> None:
     assert "url" not in value  # only https links are kept
     assert all(len(f["value"]) <= 1024 for f in value["fields"])
     assert plain("@here hi", 50) == "@\u200bhere hi"
+
+
+async def test_a_burst_of_200_is_one_digest_within_limits(
+    setup: Setup, fake: FakeDiscordWebhook
+) -> None:
+    await setup.deals([f"@here DDR4 32GB RDIMM lot {n} **bold** " + "x" * 60 for n in range(200)])
+    assert await setup.delivery.deliver_pending(limit=500) == 200
+    (message,) = fake.payloads  # the fake rejects anything over Discord's limits
+    (digest,) = message["embeds"]
+    assert digest["title"] == "200 new deals"
+    assert "more" in digest["description"]
+    assert "@here" not in digest["description"]
+    assert (
+        await setup.pool.fetchval("SELECT count(*) FROM alerts WHERE status = 'delivered'") == 200
+    )
+
+
+async def test_a_rejected_message_fails_without_retrying(
+    setup: Setup, fake: FakeDiscordWebhook
+) -> None:
+    await setup.deals(["DDR4 A"])
+    fake.fail_next(400)
+    assert await setup.delivery.deliver_pending() == 0
+    assert fake.requests == 1
+    assert await setup.pool.fetchval("SELECT status FROM outbox") == "failed"
+    assert await setup.pool.fetchval("SELECT status FROM alerts") == "failed"
+    setup.clock.advance(3600)
+    assert await setup.delivery.deliver_pending() == 0
+    assert fake.requests == 1
+
+
+async def test_global_rate_limit_and_bucket_headers_are_honoured(
+    setup: Setup, fake: FakeDiscordWebhook
+) -> None:
+    fake.remaining_zero_after_each = True  # every reply says the bucket is empty for 0.05 s
+    await setup.deals(["DDR4 A", "DDR4 B"])
+    fake.fail_next(429, retry_after=0.1)  # Discord's global limit answers the same way
+    assert await setup.delivery.deliver_pending() == 2
+    assert fake.requests == 2
