@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import aiohttp
@@ -103,10 +103,13 @@ class WebhookDelivery:
                                               self._clock(), "dismissed or muted")  # fmt: skip
                 else:
                     live.append(row)
+            window = timedelta(seconds=settings.alerts.digest_window_seconds)
+            recent = await repo.delivered_since(conn, "webhook", self._clock() - window)
         if not live:
             return 0
         cards = [AlertCard.from_row(r) for r in live]
-        if len(live) > settings.alerts.digest_threshold:
+        # A burst: more than the threshold due now, or arriving within the window.
+        if recent + len(live) > settings.alerts.digest_threshold:
             groups = [list(range(len(live)))]
             payloads = [[digest_embed(cards, len(cards))]]
             ALERTS.labels("digested").inc(len(live))

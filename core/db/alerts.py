@@ -235,3 +235,14 @@ async def reclaim_outbox(conn: Connection, now: datetime) -> int:
         now,
     )
     return int(result.rsplit(" ", 1)[-1])
+
+
+async def delivered_since(conn: Connection, kind: str, since: datetime) -> int:
+    """Alerts delivered to a destination kind since `since` (for burst detection)."""
+    value = await conn.fetchval(
+        "SELECT count(*) FROM alerts a JOIN outbox o ON o.id = a.outbox_id "
+        "WHERE o.destination_kind = $1 AND a.delivered_at >= $2",
+        kind,
+        since,
+    )
+    return int(value)

@@ -174,3 +174,15 @@ async def test_global_rate_limit_and_bucket_headers_are_honoured(
     fake.fail_next(429, retry_after=0.1)  # Discord's global limit answers the same way
     assert await setup.delivery.deliver_pending() == 2
     assert fake.requests == 2
+
+
+async def test_alerts_trickling_in_within_the_window_are_digested(
+    setup: Setup, fake: FakeDiscordWebhook
+) -> None:
+    await setup.deals([f"DDR4 first {n}" for n in range(3)])
+    assert await setup.delivery.deliver_pending() == 3
+    await setup.deals([f"DDR4 second {n}" for n in range(3)])
+    assert await setup.delivery.deliver_pending() == 3
+    first, second = fake.payloads
+    assert len(first["embeds"]) == 3  # individual embeds
+    assert second["embeds"][0]["title"] == "3 new deals"  # 6 within a minute: a digest
