@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 import aiohttp
 from purgatory import AsyncCircuitBreakerFactory
@@ -35,6 +36,7 @@ def build_ebay_client(
     settings: Callable[[], Settings],
     pool: Pool,
     breakers: AsyncCircuitBreakerFactory,
+    clock: Callable[[], datetime] = lambda: datetime.now(UTC),
 ) -> EbayClient:
     """An EbayClient sharing `session`, with the `ebay` resilience policy, bucket and budget.
 
@@ -54,5 +56,5 @@ def build_ebay_client(
     bucket = TokenBucket(
         rate=lambda: settings().ebay.requests_per_second, burst=lambda: settings().ebay.burst
     )
-    budget = DailyBudget(pool, budget=lambda: settings().ebay.daily_call_budget)
+    budget = DailyBudget(pool, budget=lambda: settings().ebay.daily_call_budget, clock=clock)
     return EbayClient(session, lambda: settings().ebay, policy, tokens, bucket, budget)

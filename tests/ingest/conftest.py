@@ -89,12 +89,10 @@ class Env:
 
     def new_client(self) -> EbayClient:
         """A client as a new process would build it (own token cache, breakers, bucket)."""
-        client = build_ebay_client(
-            self.session, lambda: self.settings, self.pool, breaker_factory()
+        # The budget's daily window follows the test clock.
+        return build_ebay_client(
+            self.session, lambda: self.settings, self.pool, breaker_factory(), self.clock
         )
-        assert client.budget is not None
-        client.budget._clock = self.clock  # the budget's window follows the test clock
-        return client
 
     async def status(self) -> IngestStatus:
         assert self.client.budget is not None
