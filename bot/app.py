@@ -18,6 +18,7 @@ from typing import Any
 import aiohttp
 
 from bot.demo import seed_examples
+from core.alerts.channel import ChannelDelivery
 from core.alerts.console import ConsoleDelivery
 from core.alerts.delivery import Delivery
 from core.alerts.service import AlertService
@@ -191,7 +192,9 @@ async def _deliver_alerts(services: Services, stop: asyncio.Event) -> None:
     console = ConsoleDelivery(services.db.pool, utc_now, f"{process_id()}/console")
     webhook = WebhookDelivery(services.db.pool, services.http, lambda: services.holder.current,
                               breaker_factory(), utc_now, f"{process_id()}/webhook")  # fmt: skip
-    deliveries: list[Delivery] = [console, webhook]
+    channels = ChannelDelivery(services.db.pool, services.http, lambda: services.holder.current,
+                               breaker_factory(), utc_now, f"{process_id()}/channels")  # fmt: skip
+    deliveries: list[Delivery] = [console, webhook, channels]
     while not stop.is_set():
         for delivery in deliveries:
             try:

@@ -113,6 +113,11 @@ class DiscordSettings(Section):
     webhook_url: SecretStr | None = Field(
         None, description="webhook for alerts when running headless"
     )
+    api_base_url: str = Field(
+        "https://discord.com/api/v10",
+        pattern=r"^https?://\S+$",
+        description="Discord REST API root (a fake's address in tests)",
+    )
 
 
 class EbaySettings(Section):

@@ -12,6 +12,7 @@ from core.alerts.decide import Candidate, decide
 from core.db import alerts as repo
 from core.db.pool import Pool
 from core.models import ComponentType, Condition
+from core.observability.metrics import ALERTS
 from core.settings import Settings
 from core.watches import Watch
 
@@ -98,6 +99,7 @@ class AlertService:
                 )
                 if alert_id is not None:
                     created.append(alert_id)
+                    ALERTS.labels("created").inc()
                     context = {"watch_id": watch.id, "listing_id": row["listing_id"]}
                     log.info("alert %d: watch %d, listing %d: %s", alert_id, watch.id,
                              row["listing_id"], decision.reason, extra=context)  # fmt: skip

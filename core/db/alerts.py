@@ -116,7 +116,8 @@ async def claim_outbox(
                 ORDER BY next_attempt_at, id LIMIT $5 FOR UPDATE SKIP LOCKED)
             RETURNING o.*
         )
-        SELECT c.id AS outbox_id, c.destination_kind, c.destination, c.attempts, a.id AS alert_id,
+        SELECT c.id AS outbox_id, c.idempotency_key, c.destination_kind, c.destination, c.attempts,
+               a.id AS alert_id,
                a.status AS alert_status, a.score, a.unit_price, a.currency, a.cold_start,
                a.sequence, w.name AS watch_name, l.title, l.url, l.price, l.shipping,
                l.condition, l.seller_username, l.marketplace, s.breakdown, e.product_key

@@ -171,7 +171,7 @@ async def test_global_rate_limit_and_bucket_headers_are_honoured(
 ) -> None:
     fake.remaining_zero_after_each = True  # every reply says the bucket is empty for 0.05 s
     await setup.deals(["DDR4 A", "DDR4 B"])
-    fake.fail_next(429, retry_after=0.1)  # Discord's global limit answers the same way
+    fake.fail_next(429, retry_after=0.1, is_global=True)
     assert await setup.delivery.deliver_pending() == 2
     assert fake.requests == 2
 

@@ -31,16 +31,16 @@ class FakeDiscordWebhook:
     def __init__(self) -> None:
         self.payloads: list[dict[str, Any]] = []
         self.requests = 0
-        self._script: deque[tuple[int, float]] = deque()
+        self._script: deque[tuple[int, float, bool]] = deque()
         self.remaining_zero_after_each = False
         self.app = web.Application()
         self.app.router.add_post("/api/webhooks/{id}/{token}", self._post)
         self._runner: web.AppRunner | None = None
         self.url = ""
 
-    def fail_next(self, status: int, retry_after: float = 0.0) -> None:
-        """The next request answers `status` (429 carries `retry_after`)."""
-        self._script.append((status, retry_after))
+    def fail_next(self, status: int, retry_after: float = 0.0, is_global: bool = False) -> None:
+        """The next request answers `status` (429 carries `retry_after`, maybe global)."""
+        self._script.append((status, retry_after, is_global))
 
     async def start(self) -> str:
         self._runner = web.AppRunner(self.app, access_log=None)
@@ -62,12 +62,15 @@ class FakeDiscordWebhook:
                 {"message": "Invalid Webhook Token", "code": 50027}, status=401
             )
         if self._script:
-            status, retry_after = self._script.popleft()
+            status, retry_after, is_global = self._script.popleft()
             if status == 429:
+                headers = {"Retry-After": str(retry_after)}
+                if is_global:
+                    headers["X-RateLimit-Global"] = "true"
                 return web.json_response(
                     {"message": "You are being rate limited.", "retry_after": retry_after,
-                     "global": False},
-                    status=429, headers={"Retry-After": str(retry_after)},
+                     "global": is_global},
+                    status=429, headers=headers,
                 )  # fmt: skip
             return web.json_response({"message": "Internal Server Error"}, status=status)
         body = await request.json()
@@ -105,3 +108,53 @@ def _invalid(body: Any) -> str | None:
         return "embeds exceed 6000 characters"
     json.dumps(body)
     return None
+
+
+BOT_TOKEN = "fake-bot-token"
+
+
+class FakeDiscordRest:
+    """`POST /api/v10/channels/{id}/messages` with Discord's nonce rule: with `enforce_nonce`,
+    a second message with a nonce the author already used returns the first message."""
+
+    def __init__(self) -> None:
+        self.messages: list[dict[str, Any]] = []
+        self.requests = 0
+        self._by_nonce: dict[str, dict[str, Any]] = {}
+        self.app = web.Application()
+        self.app.router.add_post("/api/v10/channels/{channel}/messages", self._create)
+        self._runner: web.AppRunner | None = None
+        self.base_url = ""
+
+    async def start(self) -> str:
+        self._runner = web.AppRunner(self.app, access_log=None)
+        await self._runner.setup()
+        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
+        port = self._runner.addresses[0][1]
+        self.base_url = f"http://127.0.0.1:{port}/api/v10"
+        return self.base_url
+
+    async def stop(self) -> None:
+        if self._runner is not None:
+            await self._runner.cleanup()
+
+    async def _create(self, request: web.Request) -> web.Response:
+        self.requests += 1
+        if request.headers.get("Authorization") != f"Bot {BOT_TOKEN}":
+            return web.json_response({"message": "401: Unauthorized", "code": 0}, status=401)
+        body = await request.json()
+        problem = _invalid(body)
+        if problem:
+            return web.json_response(
+                {"message": "Invalid Form Body", "errors": problem}, status=400
+            )
+        nonce = body.get("nonce")
+        if body.get("enforce_nonce") and nonce in self._by_nonce:
+            return web.json_response(self._by_nonce[nonce])
+        channel = request.match_info["channel"]
+        message = {"id": str(2000 + len(self.messages)), "channel_id": channel,
+                   "embeds": body["embeds"], "nonce": nonce}  # fmt: skip
+        self.messages.append(message)
+        if nonce is not None:
+            self._by_nonce[nonce] = message
+        return web.json_response(message)

@@ -1,0 +1,86 @@
+"""Channel delivery over Discord's REST API: exactly once across a crash, via the nonce."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+from typing import Any
+
+import aiohttp
+import pytest
+
+from core.alerts.channel import ChannelDelivery
+from core.alerts.service import AlertService
+from core.db import alerts as repo
+from core.db.pool import Pool
+from core.marketplace.sandbox import ManualClock
+from core.pricing.baselines import BaselineService
+from core.pricing.scorer import Scorer
+from core.resilience import breaker_factory
+from core.settings import load_settings, parse_cli_overrides
+from tests.fakes.discord import BOT_TOKEN, FakeDiscordRest
+from tests.pricing.test_baselines import NOW, Market
+
+CHANNEL = 555000111222333444
+
+
+@pytest.fixture
+async def fake() -> AsyncIterator[FakeDiscordRest]:
+    server = FakeDiscordRest()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+async def alert_for_channel(pool: Pool, fake: FakeDiscordRest, clock: ManualClock) -> Any:
+    settings = load_settings(None, parse_cli_overrides([
+        f"discord.token={BOT_TOKEN}", f"discord.api_base_url={fake.base_url}",
+        "resilience.backoff_base_seconds=0.01",
+    ]), {}).settings  # fmt: skip
+    alerts = AlertService(pool, lambda: settings, clock)
+    scorer = Scorer(pool, lambda: settings, clock, alerts.evaluate)
+    baselines = BaselineService(pool, lambda: settings, clock, lambda k: scorer.rescore(keys=k))
+    watch = await pool.fetchval(
+        "INSERT INTO watches (name, query, component_type, marketplace, threshold, channel_id, "
+        "poll_interval_seconds, cold_start_opt_in) VALUES "
+        "('ram', 'ddr4', 'ram', 'EBAY_US', 1, $1, 900, true) RETURNING id",
+        CHANNEL,
+    )
+    listing = await Market(pool).listing("20", seen=NOW - timedelta(minutes=5))
+    await pool.execute("UPDATE listings SET title = '@everyone DDR4 32GB' WHERE id = $1", listing)
+    await pool.execute(
+        "INSERT INTO watch_hits (watch_id, listing_id) VALUES ($1, $2)", watch, listing
+    )
+    await baselines.refresh()
+    return settings
+
+
+async def test_exactly_once_across_a_crash_between_sending_and_recording(
+    pool: Pool, fake: FakeDiscordRest, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = ManualClock(NOW)
+    settings = await alert_for_channel(pool, fake, clock)
+    async with aiohttp.ClientSession() as session:
+        first = ChannelDelivery(pool, session, lambda: settings, breaker_factory(), clock, "a")
+        real_record = repo.record_attempt
+
+        async def crash(*args: Any, **kwargs: Any) -> None:
+            raise SystemExit("the process died after Discord accepted the message")
+
+        monkeypatch.setattr(repo, "record_attempt", crash)
+        with pytest.raises(SystemExit):
+            await first.deliver_pending()
+        monkeypatch.setattr(repo, "record_attempt", real_record)
+        assert len(fake.messages) == 1
+        assert await pool.fetchval("SELECT status FROM outbox") == "sending"
+        # another process takes over once the dead sender's lease has expired
+        clock.advance(61)
+        second = ChannelDelivery(pool, session, lambda: settings, breaker_factory(), clock, "b")
+        assert await second.deliver_pending() == 1
+    assert fake.requests == 2
+    assert len(fake.messages) == 1  # the resend carried the same nonce: no second post
+    (message,) = fake.messages
+    assert message["channel_id"] == str(CHANNEL)
+    assert "@everyone" not in message["embeds"][0]["title"]
+    assert await pool.fetchval("SELECT status FROM alerts") == "delivered"
+    assert await pool.fetchval("SELECT count(*) FROM delivery_attempts") == 1
