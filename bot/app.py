@@ -9,7 +9,7 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -299,7 +299,9 @@ async def sandbox_for(holder: SettingsHolder) -> AsyncIterator[SandboxMarketplac
         await sandbox.stop()
 
 
-async def demo(holder: SettingsHolder, once: bool) -> DemoResult:
+async def demo(
+    holder: SettingsHolder, once: bool, report: Callable[[DemoResult], None] | None = None
+) -> DemoResult:
     """`spt demo`: sandbox marketplace, embedded database, example watches, the pipeline.
 
     With `once`, one pass over every due watch, then exit; otherwise keep running until
@@ -347,14 +349,8 @@ async def demo(holder: SettingsHolder, once: bool) -> DemoResult:
             new_alerts,
             delivered,
         )
+        if report is not None:
+            report(result)
         if not once:
-            _print_progress(result)
             await _serve(services, _stop_on_signals())
         return result
-
-
-def _print_progress(result: DemoResult) -> None:
-    print(
-        f"first pass: {result.tick.ingested} listings from {len(result.tick.runs)} watch runs; "
-        "running until Ctrl-C"
-    )

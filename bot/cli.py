@@ -173,14 +173,27 @@ def run(state: CliState) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print a JSON summary as the last line.")
 @pass_state
 def demo(state: CliState, once: bool, as_json: bool) -> None:
-    """Offline demo: sandbox marketplace, embedded PostgreSQL, example watches, ingestion.
+    """Offline demo: the whole pipeline against the sandbox marketplace.
 
-    Starts the sandbox eBay on loopback, seeds five example watches and runs them. With
-    --once it stops after one pass; otherwise it keeps running until Ctrl-C. Extraction,
-    scoring and alerts join the demo as they land. Re-running it is safe.
+    Starts the sandbox eBay on loopback and embedded PostgreSQL, seeds five example
+    watches, and runs ingest -> extract (rules) -> baselines -> score -> alerts, printing
+    alerts to the console. With --once it stops after that pass; otherwise it keeps
+    running until Ctrl-C. Re-running it is safe: nothing is delivered twice.
     """
     holder = state.holder()
-    result = _run(app.demo(holder, once))
+
+    def report(result: app.DemoResult) -> None:
+        _demo_report(result)
+        if not once:
+            click.echo("the pipeline keeps running (new listings appear over time); Ctrl-C stops")
+
+    result = _run(app.demo(holder, once, report))
+    if as_json:
+        click.echo(dumps(result.summary()))
+
+
+def _demo_report(result: app.DemoResult) -> None:
+    """What the demo's first pass did, for people."""
     click.echo(f"database: {'embedded PostgreSQL' if result.embedded else 'database.url'}")
     if result.migrations_applied:
         click.echo(f"migrations applied: {', '.join(result.migrations_applied)}")
@@ -209,8 +222,6 @@ def demo(state: CliState, once: bool, as_json: bool) -> None:
     for run in result.tick.runs:
         if run.error:
             click.echo(f"  watch {run.watch_id}: {run.error}", err=True)
-    if as_json:
-        click.echo(dumps(result.summary()))
 
 
 @cli.command()
