@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from collections import defaultdict
 from collections.abc import Callable
 from datetime import datetime
 from typing import Any
@@ -17,7 +18,7 @@ from typing import Any
 import aiohttp
 from purgatory import AsyncCircuitBreakerFactory
 
-from core.alerts.card import AlertCard, embed
+from core.alerts.card import AlertCard, digest_embed, embed
 from core.alerts.webhook import NO_MENTIONS, RETRY_DELAY_SECONDS, discord_observer
 from core.db import alerts as repo
 from core.db.pool import Pool
@@ -66,37 +67,60 @@ class ChannelDelivery:
             rows = await repo.claim_outbox(
                 conn, self._worker, ["discord_channel"], self._clock(), 60, limit
             )
-        delivered = 0
-        for row in rows:
-            async with self._pool.acquire() as conn:
+        live: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        async with self._pool.acquire() as conn:
+            for row in rows:
                 if row["alert_status"] in ("dismissed", "muted"):
                     await repo.record_attempt(conn, row["outbox_id"], self._worker, "cancelled",
                                               self._clock(), "dismissed or muted")  # fmt: skip
-                    continue
-            outcome, error, status = await self._post(settings, row)
-            async with self._pool.acquire() as conn:
+                else:
+                    live[row["destination"]].append(row)
+        delivered = 0
+        for channel, group in live.items():
+            if len(group) > settings.alerts.digest_threshold:
+                # A burst becomes one digest message; its nonce covers exactly these alerts.
+                keys = "|".join(sorted(r["idempotency_key"] for r in group))
+                cards = [AlertCard.from_row(r) for r in group]
+                sends = [(group, [digest_embed(cards, len(cards))], keys)]
+                ALERTS.labels("digested").inc(len(group))
+            else:
+                sends = [([r], [embed(AlertCard.from_row(r))], r["idempotency_key"]) for r in group]
+            for members, embeds, key in sends:
+                outcome, error, status = await self._post(settings, channel, embeds, key)
+                delivered += await self._settle(settings, members, outcome, error, status)
+        ALERTS.labels("delivered").inc(delivered)
+        return delivered
+
+    async def _settle(
+        self,
+        settings: Settings,
+        members: list[dict[str, Any]],
+        outcome: str,
+        error: str | None,
+        status: int | None,
+    ) -> int:
+        async with self._pool.acquire() as conn:
+            for row in members:
                 if outcome == "delivered":
                     await repo.record_attempt(conn, row["outbox_id"], self._worker, "delivered",
                                               self._clock())  # fmt: skip
-                    delivered += 1
                 else:
                     attempts = 1 if outcome == "failed" else settings.alerts.max_delivery_attempts
                     await repo.retry_later(conn, row["outbox_id"], self._worker, outcome,
                                            error or "", self._clock(), attempts,
                                            RETRY_DELAY_SECONDS, status)  # fmt: skip
-        ALERTS.labels("delivered").inc(delivered)
-        return delivered
+        return len(members) if outcome == "delivered" else 0
 
     async def _post(
-        self, settings: Settings, row: dict[str, Any]
+        self, settings: Settings, channel: str, embeds: list[dict[str, Any]], key: str
     ) -> tuple[str, str | None, int | None]:
         assert settings.discord.token is not None
-        url = f"{settings.discord.api_base_url.rstrip('/')}/channels/{row['destination']}/messages"
+        url = f"{settings.discord.api_base_url.rstrip('/')}/channels/{channel}/messages"
         headers = {"Authorization": f"Bot {settings.discord.token.get_secret_value()}"}
         payload = {
-            "embeds": [embed(AlertCard.from_row(row))],
+            "embeds": embeds,
             "allowed_mentions": NO_MENTIONS,
-            "nonce": nonce(row["idempotency_key"]),
+            "nonce": nonce(key),
             "enforce_nonce": True,
         }
 

@@ -84,3 +84,24 @@ async def test_exactly_once_across_a_crash_between_sending_and_recording(
     assert "@everyone" not in message["embeds"][0]["title"]
     assert await pool.fetchval("SELECT status FROM alerts") == "delivered"
     assert await pool.fetchval("SELECT count(*) FROM delivery_attempts") == 1
+
+
+async def test_a_burst_for_one_channel_is_one_digest(pool: Pool, fake: FakeDiscordRest) -> None:
+    clock = ManualClock(NOW)
+    settings = await alert_for_channel(pool, fake, clock)
+    market = Market(pool)
+    market.n = 100
+    watch = await pool.fetchval("SELECT id FROM watches")
+    listings = [await market.listing("21", seen=NOW - timedelta(minutes=5)) for _ in range(7)]
+    for listing in listings:
+        await pool.execute(
+            "INSERT INTO watch_hits (watch_id, listing_id) VALUES ($1, $2)", watch, listing
+        )
+    alerts = AlertService(pool, lambda: settings, clock)
+    await Scorer(pool, lambda: settings, clock, alerts.evaluate).rescore()
+    async with aiohttp.ClientSession() as session:
+        delivery = ChannelDelivery(pool, session, lambda: settings, breaker_factory(), clock, "a")
+        assert await delivery.deliver_pending() == 8
+    (message,) = fake.messages
+    assert message["embeds"][0]["title"] == "8 new deals"
+    assert await pool.fetchval("SELECT count(*) FROM alerts WHERE status = 'delivered'") == 8
