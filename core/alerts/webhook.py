@@ -10,9 +10,8 @@ message was accepted are marked delivered; the rest go back to the outbox to ret
 from __future__ import annotations
 
 import asyncio
-import logging
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import aiohttp
@@ -26,27 +25,12 @@ from core.alerts.card import (
     embed,
     embed_size,
 )
+from core.alerts.discord_sender import NO_MENTIONS, Clock, DiscordSender, Outcome
 from core.db import alerts as repo
 from core.db.pool import Pool
-from core.observability.metrics import ALERTS, DISCORD_REQUEST_DURATION, DISCORD_REQUESTS
-from core.resilience import CallObserver, ServiceError, ServicePolicy, check_status
+from core.observability.metrics import ALERTS
+from core.resilience import check_status
 from core.settings import Settings
-
-log = logging.getLogger(__name__)
-
-Clock = Callable[[], datetime]
-NO_MENTIONS: dict[str, list[str]] = {"parse": []}
-RETRY_DELAY_SECONDS = 30.0
-
-
-def discord_observer() -> CallObserver:
-    """Records the seed Discord metrics for every attempt."""
-
-    def on_attempt(status: str, seconds: float) -> None:
-        DISCORD_REQUESTS.labels(status).inc()
-        DISCORD_REQUEST_DURATION.observe(seconds)
-
-    return CallObserver(on_attempt)
 
 
 def batches(embeds: list[dict[str, Any]]) -> list[list[int]]:
@@ -63,7 +47,7 @@ def batches(embeds: list[dict[str, Any]]) -> list[list[int]]:
     return groups
 
 
-class WebhookDelivery:
+class WebhookDelivery(DiscordSender):
     """Delivers the `webhook` outbox to `discord.webhook_url`."""
 
     def __init__(
@@ -75,14 +59,7 @@ class WebhookDelivery:
         clock: Clock,
         worker: str,
     ) -> None:
-        self._pool = pool
-        self._session = session
-        self._settings = settings
-        self._clock = clock
-        self._worker = worker
-        self._policy = ServicePolicy(
-            "discord", lambda: settings().resilience, breakers, discord_observer()
-        )
+        super().__init__(pool, session, settings, breakers, clock, worker)
         self._pause_until = 0.0
 
     async def deliver_pending(self, limit: int = 100) -> int:
@@ -91,22 +68,12 @@ class WebhookDelivery:
         if settings.discord.webhook_url is None:
             return 0
         url = settings.discord.webhook_url.get_secret_value()
-        async with self._pool.acquire() as conn:
-            await repo.reclaim_outbox(conn, self._clock())
-            rows = await repo.claim_outbox(
-                conn, self._worker, ["webhook"], self._clock(), 60, limit
-            )
-            live = []
-            for row in rows:
-                if row["alert_status"] in ("dismissed", "muted"):
-                    await repo.record_attempt(conn, row["outbox_id"], self._worker, "cancelled",
-                                              self._clock(), "dismissed or muted")  # fmt: skip
-                else:
-                    live.append(row)
-            window = timedelta(seconds=settings.alerts.digest_window_seconds)
-            recent = await repo.delivered_since(conn, "webhook", self._clock() - window)
+        live = await self._claim("webhook", limit)
         if not live:
             return 0
+        window = timedelta(seconds=settings.alerts.digest_window_seconds)
+        async with self._pool.acquire() as conn:
+            recent = await repo.delivered_since(conn, "webhook", self._clock() - window)
         cards = [AlertCard.from_row(r) for r in live]
         # A burst: more than the threshold due now, or arriving within the window.
         if recent + len(live) > settings.alerts.digest_threshold:
@@ -119,30 +86,13 @@ class WebhookDelivery:
             payloads = [[embeds[i] for i in group] for group in groups]
         delivered = 0
         for group, payload in zip(groups, payloads, strict=True):
-            outcome, error, status = await self._send(url, payload)
-            async with self._pool.acquire() as conn:
-                for index in group:
-                    outbox_id = live[index]["outbox_id"]
-                    if outcome == "delivered":
-                        await repo.record_attempt(conn, outbox_id, self._worker, "delivered",
-                                                  self._clock())  # fmt: skip
-                        delivered += 1
-                    else:
-                        # A rejected message (4xx) will be rejected again: fail it now.
-                        attempts = (
-                            1 if outcome == "failed" else settings.alerts.max_delivery_attempts
-                        )
-                        await repo.retry_later(
-                            conn, outbox_id, self._worker, outcome, error or "", self._clock(),
-                            attempts, RETRY_DELAY_SECONDS, status,
-                        )  # fmt: skip
+            result = await self._post(url, payload)
+            delivered += await self._settle([live[i] for i in group], result)
         ALERTS.labels("delivered").inc(delivered)
         ALERTS.labels("failed").inc(len(live) - delivered)
         return delivered
 
-    async def _send(
-        self, url: str, embeds: list[dict[str, Any]]
-    ) -> tuple[str, str | None, int | None]:
+    async def _post(self, url: str, embeds: list[dict[str, Any]]) -> Outcome:
         wait = self._pause_until - asyncio.get_running_loop().time()
         if wait > 0:
             await asyncio.sleep(wait)
@@ -156,13 +106,4 @@ class WebhookDelivery:
                     reset = float(response.headers.get("X-RateLimit-Reset-After", "0") or 0)
                     self._pause_until = asyncio.get_running_loop().time() + reset
 
-        try:
-            await self._policy.call(attempt, attempt_timeout=15)
-        except ServiceError as exc:
-            log.warning("webhook delivery failed: %s", exc)
-            return (
-                "retryable" if exc.status is None or exc.status >= 429 else "failed",
-                str(exc),
-                exc.status,
-            )
-        return "delivered", None, None
+        return await self._send(attempt, "webhook delivery")
