@@ -6,7 +6,6 @@ Every resource is created here and passed down; nothing else opens connections.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import signal
 from collections.abc import AsyncIterator, Callable
@@ -18,11 +17,14 @@ from typing import Any
 import aiohttp
 
 from bot.demo import seed_examples
+from core.alerts.actions import AlertActions
 from core.alerts.channel import ChannelDelivery
 from core.alerts.console import ConsoleDelivery
 from core.alerts.delivery import Delivery
+from core.alerts.preview import WatchPreview
 from core.alerts.service import AlertService
 from core.alerts.webhook import WebhookDelivery
+from core.browse import ListingBrowser
 from core.config_reload import SettingsHolder, watch_config
 from core.db import extraction as extraction_repo
 from core.db import listings as listing_repo
@@ -33,9 +35,11 @@ from core.extract.service import Extractor
 from core.jobs.extract import ExtractionWorker, run_workers
 from core.jobs.ingest import Ingestor, IngestScheduler, TickResult, process_id, utc_now
 from core.jobs.status import IngestStatus, ingest_status
-from core.observability.metrics import JOB_ERRORS
+from core.jobs.supervisor import Supervisor
+from core.observability.health import Check, HealthMonitor
 from core.pricing.baselines import BaselineService
 from core.pricing.scorer import Scorer
+from core.status import StatusService
 
 __all__ = ["IngestStatus", "Services", "demo", "open_services", "run"]
 from core.marketplace.client import EbayClient
@@ -70,6 +74,11 @@ class Services:
     baselines: BaselineService
     scorer: Scorer
     alerts: AlertService
+    actions: AlertActions
+    browser: ListingBrowser
+    preview: WatchPreview
+    health: HealthMonitor
+    status_report: StatusService
     migrations_applied: list[str] = field(default_factory=list)
 
     async def status(self) -> IngestStatus:
@@ -119,12 +128,15 @@ async def open_services(holder: SettingsHolder) -> AsyncIterator[Services]:
             extractor = Extractor(settings, http, breakers)
             alerts = AlertService(db.pool, settings, utc_now)
             scorer = Scorer(db.pool, settings, utc_now, alerts.evaluate)
+            watches = WatchService(db.pool, settings)
+            health = HealthMonitor(utc_now)
+            register_health_checks(health, holder, db, ebay, extractor, http)
             try:
                 yield Services(
                     holder=holder,
                     db=db,
                     http=http,
-                    watches=WatchService(db.pool, settings),
+                    watches=watches,
                     ebay=ebay,
                     scheduler=IngestScheduler(db.pool, ingestor, ebay, ebay.budget, settings),
                     extractor=extractor,
@@ -133,6 +145,11 @@ async def open_services(holder: SettingsHolder) -> AsyncIterator[Services]:
                     ),
                     scorer=scorer,
                     alerts=alerts,
+                    actions=AlertActions(db.pool, utc_now),
+                    browser=ListingBrowser(db.pool, settings, utc_now),
+                    preview=WatchPreview(db.pool, ebay, extractor, settings, utc_now),
+                    health=health,
+                    status_report=StatusService(db.pool, ebay.budget, health, watches, utc_now),
                     migrations_applied=[m.label for m in applied],
                 )
             finally:
@@ -157,53 +174,90 @@ def _on_reload(old: Settings, new: Settings) -> None:
         apply_level(new.logging)
 
 
-async def _serve(services: Services, stop: asyncio.Event) -> None:
-    """The long-running loops of one process, until `stop` is set."""
+def register_health_checks(
+    monitor: HealthMonitor,
+    holder: SettingsHolder,
+    db: Database,
+    ebay: EbayClient,
+    extractor: Extractor,
+    http: aiohttp.ClientSession,
+) -> None:
+    """One check per configured external service; Discord's is added by whoever talks to it."""
+
+    async def postgres() -> object:
+        return await db.pool.fetchval("SELECT 1")
+
+    monitor.register("postgres", postgres)
+    if credentials(holder.current) is not None:
+        # The token endpoint: a cached token answers at once; an expired one is renewed.
+        monitor.register("ebay", ebay.tokens.get)
+    llm = extractor.llm_name()
+    if llm is not None:
+        monitor.register(llm, extractor.llm_reachable)
+    webhook = holder.current.discord.webhook_url
+    if holder.current.discord.token is None and webhook is not None:
+        url = webhook.get_secret_value()
+
+        async def discord_webhook() -> bool:
+            # GET on a webhook returns the webhook object and posts nothing.
+            async with http.get(url) as response:
+                return response.status == 200
+
+        monitor.register("discord", discord_webhook)
+
+
+def start_pipeline(
+    services: Services, supervisor: Supervisor, discord_check: Check | None = None
+) -> None:
+    """Start every loop of the pipeline under `supervisor` (same event loop as the caller)."""
     holder = services.holder
-    tasks = []
+    settings = lambda: holder.current  # noqa: E731
     path = holder.loaded.config_path
     if path is not None:
-        tasks.append(asyncio.create_task(watch_config(holder, path, stop), name="config-watch"))
+        supervisor.spawn("config-watch", lambda stop: watch_config(holder, path, stop))
     if credentials(holder.current) is None:
         log.warning("no eBay credentials (EBAY_CLIENT_ID / EBAY_CLIENT_SECRET): ingestion is off")
     else:
-        tasks.append(
-            asyncio.create_task(services.scheduler.run_forever(stop), name="ingest-scheduler")
-        )
-    tasks.append(asyncio.create_task(services.baselines.run_forever(stop), name="baseline-refresh"))
-    tasks.append(asyncio.create_task(_deliver_alerts(services, stop), name="alert-delivery"))
-    tasks.append(
-        asyncio.create_task(
-            run_workers(services.db.pool, services.extractor, lambda: holder.current, utc_now,
-                        process_id(), stop, on_stored=services.score_listings),
-            name="extraction-workers",
-        )
+        supervisor.spawn("ingest", services.scheduler.run_forever)
+    supervisor.spawn("baselines", services.baselines.run_forever)
+    supervisor.spawn(
+        "extract",
+        lambda stop: run_workers(services.db.pool, services.extractor, settings, utc_now,
+                                 process_id(), stop, on_stored=services.score_listings),
     )  # fmt: skip
+    deliveries = _deliveries(services)
+
+    async def deliver() -> None:
+        for delivery in deliveries:
+            await delivery.deliver_pending()
+
+    supervisor.every("delivery", lambda: 1.0, deliver)
+    if discord_check is not None:
+        services.health.register("discord", discord_check)
+    supervisor.every(
+        "health", lambda: float(holder.current.schedule.health_check_seconds),
+        services.health.check_all,
+    )  # fmt: skip
+
+
+def _deliveries(services: Services) -> list[Delivery]:
+    settings = lambda: services.holder.current  # noqa: E731
+    return [
+        ConsoleDelivery(services.db.pool, utc_now, f"{process_id()}/console"),
+        WebhookDelivery(services.db.pool, services.http, settings, breaker_factory(), utc_now,
+                        f"{process_id()}/webhook"),
+        ChannelDelivery(services.db.pool, services.http, settings, breaker_factory(), utc_now,
+                        f"{process_id()}/channels"),
+    ]  # fmt: skip
+
+
+async def _serve(services: Services, stop: asyncio.Event) -> None:
+    """Headless: the pipeline's loops until `stop` is set, then a clean shutdown."""
+    supervisor = Supervisor()
+    start_pipeline(services, supervisor)
     await stop.wait()
     log.info("shutting down")
-    for task in tasks:
-        # The scheduler notices `stop` itself and releases its leases; give it the chance.
-        with contextlib.suppress(asyncio.TimeoutError, asyncio.CancelledError):
-            await asyncio.wait_for(task, timeout=10)
-
-
-async def _deliver_alerts(services: Services, stop: asyncio.Event) -> None:
-    """Deliver alerts within a second of their creation; errors never end the loop."""
-    console = ConsoleDelivery(services.db.pool, utc_now, f"{process_id()}/console")
-    webhook = WebhookDelivery(services.db.pool, services.http, lambda: services.holder.current,
-                              breaker_factory(), utc_now, f"{process_id()}/webhook")  # fmt: skip
-    channels = ChannelDelivery(services.db.pool, services.http, lambda: services.holder.current,
-                               breaker_factory(), utc_now, f"{process_id()}/channels")  # fmt: skip
-    deliveries: list[Delivery] = [console, webhook, channels]
-    while not stop.is_set():
-        for delivery in deliveries:
-            try:
-                await delivery.deliver_pending()
-            except Exception:
-                JOB_ERRORS.labels("delivery").inc()
-                log.exception("alert delivery failed")
-        with contextlib.suppress(TimeoutError):
-            await asyncio.wait_for(stop.wait(), 1.0)
+    await supervisor.stop()
 
 
 def _stop_on_signals() -> asyncio.Event:
@@ -215,18 +269,25 @@ def _stop_on_signals() -> asyncio.Event:
 
 
 async def run(holder: SettingsHolder) -> None:
-    """`spt run`: start everything and serve until SIGINT/SIGTERM."""
+    """`spt run`: start everything and serve until SIGINT/SIGTERM.
+
+    With `discord.token` the Discord bot runs and its `setup_hook` starts the pipeline in
+    the same event loop; without one spt runs headless (pipeline, webhook or console
+    alerts) and says so.
+    """
     stop = _stop_on_signals()
     holder.subscribe(_on_reload)
     async with open_services(holder) as services:
         settings = holder.current
-        mode = "with Discord" if settings.discord.token else "headless (no discord.token set)"
-        log.info(
-            "spt running %s; database %s",
-            mode,
-            "embedded" if services.db.embedded else "from database.url",
-        )
-        await _serve(services, stop)
+        where = "embedded" if services.db.embedded else "from database.url"
+        if settings.discord.token is None:
+            log.info("spt running headless (no discord.token set); database %s", where)
+            await _serve(services, stop)
+            return
+        log.info("spt running with Discord; database %s", where)
+        from bot.client import run_bot  # discord.py loads only when a bot runs
+
+        await run_bot(services, stop)
 
 
 @dataclass(frozen=True)

@@ -106,6 +106,21 @@ def _run(coro: Coroutine[Any, Any, T]) -> T:
         sys.exit(EXIT_FAILURE)
     except KeyboardInterrupt:
         sys.exit(130)
+    except Exception as exc:
+        if type(exc).__module__.startswith("discord"):
+            # discord.py is imported only when the bot runs: match its errors by module.
+            click.echo(f"discord error: {_discord_problem(exc)}", err=True)
+            sys.exit(EXIT_FAILURE)
+        raise
+
+
+def _discord_problem(exc: Exception) -> str:
+    name = type(exc).__name__
+    if name == "LoginFailure":
+        return "Discord rejected the bot token (discord.token / DISCORD_TOKEN)"
+    if name == "PrivilegedIntentsRequired":
+        return "the bot asked for an intent it is not allowed in the developer portal"
+    return f"{name}: {exc}"
 
 
 pass_state = click.make_pass_decorator(CliState)
@@ -166,6 +181,57 @@ def run(state: CliState) -> None:
     """Run spt: the bot when discord.token is set, headless otherwise. Applies migrations first."""
     holder = state.holder()
     _run(app.run(holder))
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the JSON payload Discord receives.")
+@pass_state
+def commands(state: CliState, as_json: bool) -> None:
+    """The slash commands `spt sync` would register (nothing is sent to Discord)."""
+    from bot.client import command_payload
+
+    payload = asyncio.run(command_payload(state.holder()))
+    if as_json:
+        click.echo(json.dumps(payload, indent=2))
+        return
+    for command in payload:
+        children = command.get("options", [])
+        subcommands = [o for o in children if o["type"] in (1, 2)]
+        if not subcommands:
+            click.echo(f"/{command['name']}  {command['description']}")
+        for sub in subcommands:
+            options = " ".join(
+                f"{o['name']}" if o.get("required") else f"[{o['name']}]"
+                for o in sub.get("options", [])
+            )
+            click.echo(f"/{command['name']} {sub['name']} {options}".rstrip()
+                       + f"  {sub['description']}")  # fmt: skip
+
+
+@cli.command()
+@click.option(
+    "--guild",
+    type=int,
+    default=None,
+    help="Register in this guild only (instant; for testing). Default: globally.",
+)
+@pass_state
+def sync(state: CliState, guild: int | None) -> None:
+    """Register the slash commands with Discord (needs discord.token).
+
+    Global registration can take up to an hour to reach every server; --guild is instant.
+    spt never syncs by itself on start.
+    """  # fmt: skip
+    from bot.client import sync_commands
+
+    holder = state.holder()
+    if holder.current.discord.token is None:
+        click.echo("error: syncing needs discord.token (set DISCORD_TOKEN)", err=True)
+        sys.exit(EXIT_CONFIG)
+    synced = _run(sync_commands(holder, guild))
+    where = f"guild {guild}" if guild is not None else "every guild (global)"
+    click.echo(f"synced {len(synced)} command(s) to {where}: "
+               + ", ".join(f"/{c['name']}" for c in synced))  # fmt: skip
 
 
 @cli.command()

@@ -118,6 +118,9 @@ class DiscordSettings(Section):
         pattern=r"^https?://\S+$",
         description="Discord REST API root (a fake's address in tests)",
     )
+    shard_count: int | None = Field(
+        None, ge=1, le=1000, description="gateway shards; unset: the number Discord recommends"
+    )
 
 
 class EbaySettings(Section):

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import builtins
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -19,7 +20,7 @@ from pydantic import (
 
 from core.db import watches as repo
 from core.db.pool import Pool
-from core.filters import AttributeFilter, FilterError, validate_filters
+from core.filters import AttributeFilter, FilterError, parse_filter, validate_filters
 from core.models import BuyingOption, ComponentType, Condition, Marketplace, choices
 from core.settings import Settings
 
@@ -137,6 +138,9 @@ class Watch(WatchFields):
     lease_expires_at: datetime | None
     created_at: datetime
     updated_at: datetime
+    muted_until: datetime | None = None
+    delivery_error: str | None = None
+    delivery_error_at: datetime | None = None
 
     @property
     def currency(self) -> str:
@@ -268,7 +272,7 @@ class WatchService:
         return Watch.model_validate(row)
 
     async def set_enabled(self, guild_id: int | None, ref: int | str, enabled: bool) -> Watch:
-        """Pause (False) or resume (True) a watch; resuming makes it due now."""
+        """Pause (False) or resume (True) a watch; resuming makes it due now and unmutes it."""
         async with self._pool.acquire() as conn:
             current = await _find(conn, guild_id, ref)
             row = await repo.set_enabled(conn, guild_id, current["id"], enabled)
@@ -284,6 +288,50 @@ class WatchService:
         if row is None:
             raise WatchNotFoundError(f"no watch {ref!r} here")
         return Watch.model_validate(row)
+
+    async def change_filters(
+        self,
+        guild_id: int | None,
+        ref: int | str,
+        *,
+        add: Sequence[str] = (),
+        remove: Sequence[str] = (),
+        clear: bool = False,
+    ) -> Watch:
+        """Add attribute filters (`capacity_gb>=32`), remove some (by text or 1-based number)
+        or clear them all; the result is validated whole."""
+        current = await self.get(guild_id, ref)
+        kept = [] if clear else list(current.filters)
+        for item in remove:
+            text = item.strip()
+            if text.isdigit() and 1 <= int(text) <= len(kept):
+                kept.pop(int(text) - 1)
+                continue
+            try:
+                target = parse_filter(text, current.component_type)
+            except FilterError as exc:
+                raise InvalidWatchError([f"filters: {exc}"]) from None
+            if target not in kept:
+                shown = ", ".join(f.describe() for f in kept) or "none"
+                raise InvalidWatchError([f"filters: {text!r} is not set (set: {shown})"])
+            kept.remove(target)
+        changes: builtins.list[Any] = [*kept, *add]
+        return await self.edit(guild_id, current.id, {"filters": changes})
+
+    async def names(
+        self, guild_id: int | None, fragment: str, limit: int = 25
+    ) -> builtins.list[tuple[int, str, bool]]:
+        """(id, name, enabled) of the scope's watches whose names contain `fragment`."""
+        async with self._pool.acquire() as conn:
+            rows = await repo.names(conn, guild_id, fragment.strip()[:100], limit)
+        return [(r["id"], r["name"], r["enabled"]) for r in rows]
+
+    async def overview(self, guild_id: int | None, now: datetime) -> dict[str, Any]:
+        """Counts and times of the scope's watches, and the ones with problems."""
+        async with self._pool.acquire() as conn:
+            facts = await repo.scope_overview(conn, guild_id, now)
+            facts["problems"] = await repo.problems(conn, guild_id)
+        return facts
 
 
 async def _find(

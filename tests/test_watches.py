@@ -224,3 +224,55 @@ async def test_unknown_reference(service: WatchService) -> None:
         await service.get(None, "nope")
     with pytest.raises(WatchNotFoundError, match="give a watch id or name"):
         await service.remove(None, "  ")
+
+
+async def test_filters_are_added_removed_by_text_or_number_and_cleared(
+    service: WatchService,
+) -> None:
+    watch = await service.add(GUILD_A, {**RAM_WATCH, "filters": ["capacity_gb>=32"]})
+    added = await service.change_filters(GUILD_A, watch.id, add=["generation=ddr4"])
+    assert [f.describe() for f in added.filters] == ["capacity_gb>=32", "generation=DDR4"]
+    by_text = await service.change_filters(GUILD_A, "ddr4 rdimm", remove=["CAPACITY_GB >= 32"])
+    assert [f.describe() for f in by_text.filters] == ["generation=DDR4"]
+    by_number = await service.change_filters(GUILD_A, watch.id, remove=["1"])
+    assert by_number.filters == []
+    with pytest.raises(InvalidWatchError, match="is not set"):
+        await service.change_filters(GUILD_A, watch.id, remove=["ecc=true"])
+    with pytest.raises(InvalidWatchError, match="unknown attribute 'vram_gb'"):
+        await service.change_filters(GUILD_A, watch.id, add=["vram_gb>=24"])
+    both = await service.change_filters(GUILD_A, watch.id, add=["ecc=yes", "registered=1"])
+    assert len(both.filters) == 2
+    assert (await service.change_filters(GUILD_A, watch.id, clear=True)).filters == []
+    with pytest.raises(WatchNotFoundError):
+        await service.change_filters(GUILD_B, watch.id, add=["ecc=true"])
+
+
+async def test_a_new_channel_clears_the_old_channels_delivery_problem(
+    service: WatchService, pool: Pool
+) -> None:
+    watch = await service.add(GUILD_A, {**RAM_WATCH, "channel_id": 5})
+    await pool.execute(
+        "UPDATE watches SET delivery_error = 'gone', delivery_error_at = now() WHERE id = $1",
+        watch.id,
+    )
+    same = await service.edit(GUILD_A, watch.id, {"threshold": 90})
+    assert same.delivery_error == "gone"  # other edits keep the flag
+    moved = await service.edit(GUILD_A, watch.id, {"channel_id": 6})
+    assert (moved.delivery_error, moved.delivery_error_at) == (None, None)
+
+
+async def test_resuming_lifts_a_mute_and_names_autocomplete_within_the_scope(
+    service: WatchService, pool: Pool
+) -> None:
+    watch = await service.add(GUILD_A, RAM_WATCH)
+    await service.add(GUILD_A, {**RAM_WATCH, "name": "SAS SSD", "query": "ssd",
+                                "component_type": "drive"})  # fmt: skip
+    await service.add(GUILD_B, {**RAM_WATCH, "name": "DDR4 elsewhere"})
+    await pool.execute("UPDATE watches SET muted_until = now() + interval '1 day'")
+    await service.set_enabled(GUILD_A, watch.id, False)
+    resumed = await service.set_enabled(GUILD_A, watch.id, True)
+    assert resumed.enabled
+    assert resumed.muted_until is None
+    assert [n for _, n, _ in await service.names(GUILD_A, "ddr")] == ["DDR4 RDIMM"]
+    assert [n for _, n, _ in await service.names(GUILD_A, "")] == ["DDR4 RDIMM", "SAS SSD"]
+    assert [n for _, n, _ in await service.names(GUILD_B, "ddr")] == ["DDR4 elsewhere"]

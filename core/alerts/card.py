@@ -35,6 +35,36 @@ def plain(text: str, limit: int) -> str:
     return escaped if len(escaped) <= limit else escaped[: limit - 1].rstrip("\\") + "…"
 
 
+def code(text: str, limit: int) -> str:
+    """Untrusted text for inside a `code span`: one line, no backticks, within `limit`.
+
+    Markdown escapes would show literally inside a code span, and mentions do not render
+    there, so only the backtick that could end the span early is replaced.
+    """
+    one_line = " ".join(str(text).split()).replace("`", "\u02cb")
+    return one_line if len(one_line) <= limit else one_line[: limit - 1] + "…"
+
+
+CONDITION_LABELS = {
+    "new": "New",
+    "like_new": "Like new",
+    "used_working": "Used, working",
+    "for_parts": "For parts",
+    "unknown": "Not stated",
+}
+# custom_id prefixes of the alert buttons; the bot's persistent DynamicItems match them.
+ALERT_ACTION_PREFIX = "spt:alert"
+ALERT_ACTIONS = ("dismiss", "mute", "notdeal")
+DIGEST_DISMISS_ID = "spt:digest:dismiss"
+
+
+def alert_custom_id(action: str, alert_id: int) -> str:
+    """The custom_id of an alert button: `spt:alert:{action}:{alert_id}`."""
+    if action not in ALERT_ACTIONS:
+        raise ValueError(f"unknown alert action {action!r}")
+    return f"{ALERT_ACTION_PREFIX}:{action}:{alert_id}"
+
+
 @dataclass(frozen=True)
 class AlertCard:
     """What an alert says, independent of where it is shown."""
@@ -52,11 +82,28 @@ class AlertCard:
     product_key: str | None
     cold_start: bool
     sequence: int
+    alert_id: int | None = None
+    price: str | None = None
+    shipping: str | None = None
+    quantity: int = 1
+    image_url: str | None = None
+    seller_feedback_score: int | None = None
+    seller_feedback_percent: str | None = None
+    seller_top_rated: bool | None = None
+    baseline_p50: str | None = None
+    baseline_samples: int = 0
+    # (factor, value 0-100, weight) of the score, as stored in its breakdown.
+    factors: tuple[tuple[str, float, float], ...] = ()
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> AlertCard:
-        """From an outbox row joined with its alert, listing and score."""
+        """From an outbox row joined with its alert, listing, score and baseline."""
         breakdown = row.get("breakdown") or {}
+        factors = tuple(
+            (name, float(item["factor"]), float(item["weight"]))
+            for name, item in breakdown.items()
+            if isinstance(item, dict) and "factor" in item and "weight" in item
+        )
         return cls(
             watch_name=str(row["watch_name"]),
             title=str(row["title"]),
@@ -71,7 +118,35 @@ class AlertCard:
             product_key=row.get("product_key"),
             cold_start=bool(row["cold_start"]),
             sequence=int(row["sequence"]),
+            alert_id=row.get("alert_id"),
+            price=_text(row.get("price")),
+            shipping=_text(row.get("shipping")),
+            quantity=int(row.get("quantity") or 1),
+            image_url=row.get("image_url"),
+            seller_feedback_score=row.get("seller_feedback_score"),
+            seller_feedback_percent=_text(row.get("seller_feedback_percent")),
+            seller_top_rated=row.get("seller_top_rated"),
+            baseline_p50=_text(row.get("baseline_p50")),
+            baseline_samples=int(row.get("baseline_samples") or 0),
+            factors=factors,
         )
+
+    def below_market_pct(self) -> float | None:
+        """How far the unit price is under the market median, in percent (negative: above)."""
+        try:
+            p50, unit = float(self.baseline_p50 or ""), float(self.unit_price)
+        except ValueError:
+            return None
+        return None if p50 <= 0 else (p50 - unit) / p50 * 100
+
+    def top_factors(self, count: int = 3) -> list[tuple[str, float]]:
+        """The factors that added most to the score (value times weight), best first."""
+        ranked = sorted(self.factors, key=lambda f: f[1] * f[2], reverse=True)
+        return [(name, value) for name, value, _ in ranked[:count]]
+
+
+def _text(value: Any) -> str | None:
+    return None if value is None else str(value)
 
 
 def _value(text: str, limit: int) -> str:
@@ -79,32 +154,130 @@ def _value(text: str, limit: int) -> str:
     return plain(text, limit) or "unknown"
 
 
+def safe_url(url: str | None) -> str | None:
+    """The URL if it is a plain https link (anything else never reaches a message)."""
+    return url if url and _URL_OK.match(url) and len(url) <= 512 else None
+
+
+def link(text: str, url: str | None) -> str:
+    """`[text](url)` for already-inert text and an https URL; just the text otherwise."""
+    safe = safe_url(url)
+    if safe is None:
+        return text
+    # Parentheses would end the markdown link early; percent-encoding keeps the URL.
+    return f"[{text}]({safe.replace('(', '%28').replace(')', '%29')})"
+
+
+def _money(amount: str, currency: str) -> str:
+    return f"{amount} {currency}"
+
+
+def _price_line(card: AlertCard) -> str:
+    if card.price is None:
+        return _money(card.unit_price, card.currency)
+    if card.shipping is None:
+        return f"{_money(card.price, card.currency)}, shipping not stated"
+    if float(card.shipping) == 0:
+        return f"{_money(card.price, card.currency)}, free shipping"
+    return f"{_money(card.price, card.currency)} + {card.shipping} shipping"
+
+
+def _market_line(card: AlertCard) -> str:
+    below = card.below_market_pct()
+    if card.baseline_p50 is None or below is None:
+        return "no market price yet"
+    where = (
+        f"{below:.0f}% below"
+        if below >= 0.5
+        else (f"{-below:.0f}% above" if below <= -0.5 else "at the median")
+    )
+    return f"P50 {_money(card.baseline_p50, card.currency)} · {where}"
+
+
+def _seller_line(card: AlertCard) -> str:
+    parts = [card.seller or "unknown"]
+    if card.seller_feedback_score is not None:
+        parts.append(f"{card.seller_feedback_score:,} feedback")
+    if card.seller_feedback_percent is not None:
+        parts.append(f"{card.seller_feedback_percent}% positive")
+    if card.seller_top_rated:
+        parts.append("top rated")
+    return " · ".join(parts)
+
+
+def _score_line(card: AlertCard) -> str:
+    head = f"**{card.score:.0f}**/100"
+    factors = card.top_factors()
+    if not factors:
+        return head
+    named = ", ".join(
+        f"{name} {value:.0f}" + (f" ({plain(card.price_position, 60)})" if name == "price" else "")
+        for name, value in factors
+    )
+    return f"{head} · {named}"
+
+
 def embed(card: AlertCard) -> dict[str, Any]:
     """A Discord embed (JSON) for one alert, within every limit."""
     title = plain(card.title, TITLE_MAX)
+    unit = _money(card.unit_price, card.currency)
+    if card.quantity > 1:
+        unit += f" ({card.quantity} units)"
     fields = [
-        {"name": "Unit price", "value": _value(f"{card.unit_price} {card.currency}", 100),
+        {"name": "Price", "value": _value(_price_line(card), 200), "inline": True},
+        {"name": "Unit price", "value": _value(unit, 200), "inline": True},
+        {"name": "Market", "value": _value(_market_line(card), 200), "inline": True},
+        {"name": "Score", "value": _score_line(card)[:FIELD_VALUE_MAX], "inline": False},
+        {"name": "Condition",
+         "value": _value(CONDITION_LABELS.get(card.condition, card.condition), 100),
          "inline": True},
-        {"name": "Score", "value": f"{card.score:.0f}/100", "inline": True},
-        {"name": "Market", "value": _value(card.price_position, 200), "inline": True},
-        {"name": "Condition", "value": _value(card.condition, 100), "inline": True},
-        {"name": "Seller", "value": _value(card.seller or "", 100), "inline": True},
+        {"name": "Seller", "value": _value(_seller_line(card), 200), "inline": True},
         {"name": "Product", "value": _value(card.product_key or "", 200), "inline": True},
     ]  # fmt: skip
     if card.cold_start:
-        fields.append({"name": "Baseline", "value": "immature: too few prices to judge yet",
-                       "inline": False})  # fmt: skip
+        fields.append({
+            "name": "Baseline immature",
+            "value": f"only {card.baseline_samples} price(s) known for this product so far: "
+                     "the score does not judge the price yet",
+            "inline": False,
+        })  # fmt: skip
+    again = f" (price dropped, alert #{card.sequence})" if card.sequence > 1 else ""
+    footer = f"{card.marketplace} · spt" + (f" · alert {card.alert_id}" if card.alert_id else "")
     result: dict[str, Any] = {
         "title": title or "(untitled listing)",
-        "description": plain(f"Watch: {card.watch_name}", 300)
-        + (f" (price dropped, alert #{card.sequence})" if card.sequence > 1 else ""),
+        "description": plain(f"Watch: {card.watch_name}", 300) + again,
         "fields": fields[:FIELDS_MAX],
-        "footer": {"text": plain(f"{card.marketplace} · spt", FOOTER_MAX)},
-        "color": 0x2ECC71 if card.score >= 90 else 0xF1C40F,
+        "footer": {"text": plain(footer, FOOTER_MAX)},
+        "color": 0x95A5A6 if card.cold_start else 0x2ECC71 if card.score >= 90 else 0xF1C40F,
     }
-    if card.url and _URL_OK.match(card.url):
-        result["url"] = card.url
+    if url := safe_url(card.url):
+        result["url"] = url
+    if thumbnail := safe_url(card.image_url):
+        result["thumbnail"] = {"url": thumbnail}
     return result
+
+
+def alert_components(card: AlertCard) -> list[dict[str, Any]]:
+    """The buttons under one alert: Dismiss, Mute watch 24h, Not a deal, and the eBay link."""
+    if card.alert_id is None:
+        return []
+    buttons: list[dict[str, Any]] = [
+        {"type": 2, "style": 2, "label": "Dismiss",
+         "custom_id": alert_custom_id("dismiss", card.alert_id)},
+        {"type": 2, "style": 2, "label": "Mute watch 24h",
+         "custom_id": alert_custom_id("mute", card.alert_id)},
+        {"type": 2, "style": 4, "label": "Not a deal",
+         "custom_id": alert_custom_id("notdeal", card.alert_id)},
+    ]  # fmt: skip
+    if url := safe_url(card.url):
+        buttons.append({"type": 2, "style": 5, "label": "View on eBay", "url": url})
+    return [{"type": 1, "components": buttons}]
+
+
+def digest_components() -> list[dict[str, Any]]:
+    """The button under a digest: dismiss every alert it lists."""
+    button = {"type": 2, "style": 2, "label": "Dismiss all", "custom_id": DIGEST_DISMISS_ID}
+    return [{"type": 1, "components": [button]}]
 
 
 def digest_embed(cards: list[AlertCard], destination_total: int) -> dict[str, Any]:
@@ -113,8 +286,11 @@ def digest_embed(cards: list[AlertCard], destination_total: int) -> dict[str, An
     lines = []
     used = 0
     for card in best:
-        line = (f"**{card.score:.0f}** · {plain(card.unit_price, 40)} {card.currency} · "
-                f"{plain(card.title, 120)}")  # fmt: skip
+        title = link(plain(card.title, 120) or "(untitled listing)", card.url)
+        cold = " · immature baseline" if card.cold_start else ""
+        line = (
+            f"**{card.score:.0f}** · {plain(card.unit_price, 40)} {card.currency} · {title}{cold}"
+        )
         if used + len(line) + 1 > DESCRIPTION_MAX - 100:
             break
         lines.append(line)
@@ -124,9 +300,15 @@ def digest_embed(cards: list[AlertCard], destination_total: int) -> dict[str, An
     return {
         "title": plain(f"{destination_total} new deals", TITLE_MAX),
         "description": description,
-        "footer": {"text": "spt digest"},
+        "footer": {"text": plain(f"spt digest · {_watches(best)}", FOOTER_MAX)},
         "color": 0x3498DB,
     }
+
+
+def _watches(cards: list[AlertCard]) -> str:
+    names = sorted({c.watch_name for c in cards})
+    shown = ", ".join(names[:5])
+    return shown + (f" and {len(names) - 5} more" if len(names) > 5 else "")
 
 
 def embed_size(value: dict[str, Any]) -> int:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -19,7 +20,7 @@ from purgatory import AsyncCircuitBreakerFactory
 from core.db import alerts as repo
 from core.db.pool import Pool
 from core.observability.metrics import DISCORD_REQUEST_DURATION, DISCORD_REQUESTS
-from core.resilience import CallObserver, ServiceError, ServicePolicy
+from core.resilience import CallObserver, PermanentError, ServiceError, ServicePolicy
 from core.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -28,7 +29,23 @@ Clock = Callable[[], datetime]
 NO_MENTIONS: dict[str, list[str]] = {"parse": []}
 RETRY_DELAY_SECONDS = 30.0
 LEASE_SECONDS = 60.0
-Outcome = tuple[str, str | None, int | None]  # (outcome, error, HTTP status)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How one message went: delivered, retryable or failed, and what Discord said."""
+
+    outcome: str
+    error: str | None = None
+    status: int | None = None
+    message_id: int | None = None
+    # Set when the destination itself refused (missing channel, no permission): the
+    # watches behind the message are flagged with it.
+    destination_problem: str | None = None
+
+
+class DestinationRefusedError(PermanentError):
+    """Discord refused the destination itself (e.g. the channel is gone or off-limits)."""
 
 
 def discord_observer() -> CallObserver:
@@ -79,27 +96,41 @@ class DiscordSender:
         return live
 
     async def _send(self, attempt: Callable[[], Awaitable[Any]], what: str) -> Outcome:
-        """Run one send through the policy; failures become an outcome, never an exception."""
+        """Run one send through the policy; failures become an outcome, never an exception.
+
+        `attempt` may return the created message (a JSON object) so its id is kept.
+        """
         try:
-            await self._policy.call(attempt, attempt_timeout=15)
+            result = await self._policy.call(attempt, attempt_timeout=15)
         except ServiceError as exc:
             log.warning("%s failed: %s", what, exc)
             retryable = exc.status is None or exc.status >= 429
-            return ("retryable" if retryable else "failed"), str(exc), exc.status
-        return "delivered", None, None
+            problem = str(exc).removeprefix("discord: ") if isinstance(
+                exc, DestinationRefusedError) else None  # fmt: skip
+            return Outcome("retryable" if retryable else "failed", str(exc), exc.status,
+                           destination_problem=problem)  # fmt: skip
+        message_id = result.get("id") if isinstance(result, dict) else None
+        return Outcome("delivered", message_id=int(message_id) if message_id else None)
 
     async def _settle(self, members: list[dict[str, Any]], result: Outcome) -> int:
         """Record a message's outcome for each of its alerts; returns how many were delivered."""
-        outcome, error, status = result
         settings = self._settings()
+        now = self._clock()
+        watches = sorted({row["watch_id"] for row in members if row.get("watch_id")})
         async with self._pool.acquire() as conn:
             for row in members:
-                if outcome == "delivered":
+                if result.outcome == "delivered":
                     await repo.record_attempt(conn, row["outbox_id"], self._worker, "delivered",
-                                              self._clock())  # fmt: skip
+                                              now, message_id=result.message_id)  # fmt: skip
                 else:
-                    attempts = 1 if outcome == "failed" else settings.alerts.max_delivery_attempts
-                    await repo.retry_later(conn, row["outbox_id"], self._worker, outcome,
-                                           error or "", self._clock(), attempts,
-                                           RETRY_DELAY_SECONDS, status)  # fmt: skip
-        return len(members) if outcome == "delivered" else 0
+                    attempts = (
+                        1 if result.outcome == "failed" else settings.alerts.max_delivery_attempts
+                    )
+                    await repo.retry_later(conn, row["outbox_id"], self._worker, result.outcome,
+                                           result.error or "", now, attempts,
+                                           RETRY_DELAY_SECONDS, result.status)  # fmt: skip
+            if result.outcome == "delivered":
+                await repo.clear_delivery_problem(conn, watches)
+            elif result.destination_problem is not None:
+                await repo.flag_delivery_problem(conn, watches, result.destination_problem, now)
+        return len(members) if result.outcome == "delivered" else 0

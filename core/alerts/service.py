@@ -74,7 +74,7 @@ class AlertService:
         created: list[int] = []
         settings = self._settings()
         async with self._pool.acquire() as conn:
-            for row in await repo.candidates(conn, listing_ids):
+            for row in await repo.candidates(conn, listing_ids, self._clock()):
                 watch = Watch.model_validate(
                     {k[2:]: v for k, v in row.items() if k.startswith("w_")}
                 )

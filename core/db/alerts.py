@@ -17,14 +17,17 @@ _WATCH_COLUMNS = ", ".join(
         "min_seller_feedback", "min_seller_percent", "top_rated_only", "filters", "threshold",
         "cold_start_opt_in", "realert_step_pct", "poll_interval_seconds", "enabled",
         "next_run_at", "last_run_at", "last_sweep_at", "last_error", "avg_calls_per_run",
-        "lease_holder", "lease_expires_at", "created_at", "updated_at",
+        "lease_holder", "lease_expires_at", "created_at", "updated_at", "muted_until",
+        "delivery_error", "delivery_error_at",
     )
 )  # fmt: skip
 
 
-async def candidates(conn: Connection, listing_ids: Sequence[int]) -> list[dict[str, Any]]:
+async def candidates(
+    conn: Connection, listing_ids: Sequence[int], now: datetime
+) -> list[dict[str, Any]]:
     """(watch, listing) pairs to decide: enabled watches that found these scored listings,
-    with the last alert's unit price; muted listings, keys and sellers are left out."""
+    with the last alert's unit price; muted watches, listings, keys and sellers are left out."""
     rows = await conn.fetch(
         f"""
         SELECT {_WATCH_COLUMNS},
@@ -36,6 +39,7 @@ async def candidates(conn: Connection, listing_ids: Sequence[int]) -> list[dict[
                s.breakdown, last.unit_price AS last_unit_price, last.sequence AS last_sequence
         FROM watch_hits h
         JOIN watches w ON w.id = h.watch_id AND w.enabled
+            AND (w.muted_until IS NULL OR w.muted_until <= $2)
         JOIN listings l ON l.id = h.listing_id AND l.active
         JOIN extractions e ON e.listing_id = l.id AND e.is_current
         JOIN scores s ON s.listing_id = l.id AND s.is_current
@@ -52,6 +56,7 @@ async def candidates(conn: Connection, listing_ids: Sequence[int]) -> list[dict[
                   OR (m.kind = 'seller' AND m.value = l.seller_username)))
         """,
         list(listing_ids),
+        now,
     )
     return [dict(r) for r in rows]
 
@@ -117,16 +122,19 @@ async def claim_outbox(
             RETURNING o.*
         )
         SELECT c.id AS outbox_id, c.idempotency_key, c.destination_kind, c.destination, c.attempts,
-               a.id AS alert_id,
+               a.id AS alert_id, a.watch_id,
                a.status AS alert_status, a.score, a.unit_price, a.currency, a.cold_start,
-               a.sequence, w.name AS watch_name, l.title, l.url, l.price, l.shipping,
-               l.condition, l.seller_username, l.marketplace, s.breakdown, e.product_key
+               a.sequence, w.name AS watch_name, l.title, l.url, l.image_url, l.price, l.shipping,
+               l.condition, l.seller_username, l.seller_feedback_score, l.seller_feedback_percent,
+               l.seller_top_rated, l.marketplace, s.breakdown, s.baseline_samples, e.product_key,
+               e.quantity, b.p50 AS baseline_p50
         FROM claimed c
         JOIN alerts a ON a.outbox_id = c.id
         JOIN watches w ON w.id = a.watch_id
         JOIN listings l ON l.id = a.listing_id
         LEFT JOIN scores s ON s.id = a.score_id
         LEFT JOIN extractions e ON e.listing_id = l.id AND e.is_current
+        LEFT JOIN baselines b ON b.product_key = e.product_key AND b.currency = a.currency
         ORDER BY c.id
         """,
         worker, list(kinds), now, lease, limit,
@@ -142,6 +150,7 @@ async def record_attempt(
     now: datetime,
     error: str | None = None,
     duration_ms: int | None = None,
+    message_id: int | None = None,
 ) -> None:
     """Record one delivery attempt and settle the message (and its alerts) accordingly."""
     async with conn.transaction():
@@ -153,8 +162,9 @@ async def record_attempt(
         if outcome == "delivered":
             await conn.execute(
                 "UPDATE outbox SET status = 'delivered', delivered_at = $2, leased_by = NULL, "
-                "lease_expires_at = NULL WHERE id = $1 AND leased_by = $3",
-                outbox_id, now, worker,
+                "lease_expires_at = NULL, message_id = COALESCE($4, message_id) "
+                "WHERE id = $1 AND leased_by = $3",
+                outbox_id, now, worker, message_id,
             )  # fmt: skip
             await conn.execute(
                 "UPDATE alerts SET status = 'delivered', delivered_at = $2 "
@@ -174,10 +184,12 @@ async def recent(conn: Connection, guild_id: int | None, limit: int) -> list[dic
     rows = await conn.fetch(
         """
         SELECT a.id, a.created_at, a.status, a.score, a.unit_price, a.currency, a.cold_start,
-               a.sequence, w.name AS watch_name, l.title,
+               a.sequence, a.watch_id, a.listing_id, a.feedback, a.delivered_at,
+               w.name AS watch_name, l.title, l.url, o.last_error,
                (SELECT count(*) FROM delivery_attempts d WHERE d.outbox_id = a.outbox_id)
                    AS attempts
         FROM alerts a JOIN watches w ON w.id = a.watch_id JOIN listings l ON l.id = a.listing_id
+        LEFT JOIN outbox o ON o.id = a.outbox_id
         WHERE a.guild_id IS NOT DISTINCT FROM $1
         ORDER BY a.created_at DESC, a.id DESC LIMIT $2
         """,
@@ -247,3 +259,117 @@ async def delivered_since(conn: Connection, kind: str, since: datetime) -> int:
         since,
     )
     return int(value)
+
+
+async def flag_delivery_problem(
+    conn: Connection, watch_ids: Sequence[int], problem: str, now: datetime
+) -> None:
+    """Mark watches whose destination refused their alerts (shown by /status)."""
+    if watch_ids:
+        await conn.execute(
+            "UPDATE watches SET delivery_error = $2, delivery_error_at = $3 "
+            "WHERE id = ANY($1::bigint[])",
+            list(watch_ids), problem[:500], now,
+        )  # fmt: skip
+
+
+async def clear_delivery_problem(conn: Connection, watch_ids: Sequence[int]) -> None:
+    """A delivery to these watches worked again: drop their flags."""
+    if watch_ids:
+        await conn.execute(
+            "UPDATE watches SET delivery_error = NULL, delivery_error_at = NULL "
+            "WHERE id = ANY($1::bigint[]) AND delivery_error IS NOT NULL",
+            list(watch_ids),
+        )
+
+
+_ALERT = """
+    SELECT a.id, a.watch_id, a.listing_id, a.guild_id, a.status, a.score, a.unit_price,
+           a.currency, a.cold_start, a.sequence, a.feedback, a.feedback_by, a.dismissed_by,
+           a.created_at, a.delivered_at, w.name AS watch_name, w.muted_until, l.title, l.url,
+           o.status AS outbox_status, o.message_id
+    FROM alerts a JOIN watches w ON w.id = a.watch_id JOIN listings l ON l.id = a.listing_id
+    LEFT JOIN outbox o ON o.id = a.outbox_id"""
+
+
+async def get(conn: Connection, guild_id: int | None, alert_id: int) -> dict[str, Any] | None:
+    """One alert of the scope, with its watch and listing names."""
+    row = await conn.fetchrow(
+        f"{_ALERT} WHERE a.id = $2 AND a.guild_id IS NOT DISTINCT FROM $1", guild_id, alert_id
+    )
+    return dict(row) if row is not None else None
+
+
+async def dismiss(
+    conn: Connection, guild_id: int | None, alert_ids: Sequence[int], user_id: int | None,
+    now: datetime,
+) -> int:  # fmt: skip
+    """Dismiss alerts of the scope (not yet sent ones are never sent); returns how many."""
+    result = await conn.execute(
+        "UPDATE alerts SET status = 'dismissed', dismissed_by = $3, dismissed_at = $4 "
+        "WHERE id = ANY($2::bigint[]) AND guild_id IS NOT DISTINCT FROM $1 "
+        "AND status <> 'dismissed'",
+        guild_id, list(alert_ids), user_id, now,
+    )  # fmt: skip
+    return int(result.rsplit(" ", 1)[-1])
+
+
+async def restore(conn: Connection, guild_id: int | None, alert_id: int, now: datetime) -> bool:
+    """Undo a dismissal: back to delivered, or queued again if it never went out."""
+    async with conn.transaction():
+        row = await conn.fetchrow(
+            "UPDATE alerts SET status = CASE WHEN delivered_at IS NOT NULL THEN 'delivered' "
+            "ELSE 'queued' END, dismissed_by = NULL, dismissed_at = NULL "
+            "WHERE id = $2 AND guild_id IS NOT DISTINCT FROM $1 AND status = 'dismissed' "
+            "RETURNING status, outbox_id",
+            guild_id, alert_id,
+        )  # fmt: skip
+        if row is None:
+            return False
+        if row["status"] == "queued" and row["outbox_id"] is not None:
+            await conn.execute(
+                "UPDATE outbox SET status = 'pending', next_attempt_at = $2 "
+                "WHERE id = $1 AND status = 'cancelled'",
+                row["outbox_id"],
+                now,
+            )
+    return True
+
+
+async def alerts_in_message(conn: Connection, guild_id: int | None, message_id: int) -> list[int]:
+    """The scope's alerts that went out in one Discord message (a digest lists several)."""
+    rows = await conn.fetch(
+        "SELECT a.id FROM alerts a JOIN outbox o ON o.id = a.outbox_id "
+        "WHERE o.message_id = $2 AND a.guild_id IS NOT DISTINCT FROM $1 ORDER BY a.id",
+        guild_id,
+        message_id,
+    )
+    return [r["id"] for r in rows]
+
+
+async def set_feedback(
+    conn: Connection, guild_id: int | None, alert_id: int, feedback: str, user_id: int | None,
+    now: datetime,
+) -> bool:  # fmt: skip
+    """Store a user's verdict on an alert (e.g. `not_a_deal`)."""
+    result = await conn.execute(
+        "UPDATE alerts SET feedback = $3, feedback_by = $4, feedback_at = $5 "
+        "WHERE id = $2 AND guild_id IS NOT DISTINCT FROM $1",
+        guild_id, alert_id, feedback, user_id, now,
+    )  # fmt: skip
+    return result.endswith(" 1")
+
+
+async def mute_watch(conn: Connection, guild_id: int | None, watch_id: int, until: datetime) -> int:
+    """No alerts for a watch until `until`; its alerts not yet sent are muted. Returns those."""
+    async with conn.transaction():
+        await conn.execute(
+            "UPDATE watches SET muted_until = $3, updated_at = now() "
+            "WHERE id = $2 AND guild_id IS NOT DISTINCT FROM $1",
+            guild_id, watch_id, until,
+        )  # fmt: skip
+        result = await conn.execute(
+            "UPDATE alerts SET status = 'muted' WHERE watch_id = $1 AND status = 'queued'",
+            watch_id,
+        )
+    return int(result.rsplit(" ", 1)[-1])

@@ -149,3 +149,15 @@ async def history(conn: Connection, key: str, currency: str, days: int) -> list[
         days,
     )
     return [dict(r) for r in reversed(rows)]
+
+
+async def sample_prices(
+    conn: Connection, key: str, currency: str, now: datetime, window_days: int, limit: int
+) -> list[Any]:
+    """The unit prices a baseline is computed from (for distribution charts), at most `limit`."""
+    rows = await conn.fetch(
+        f"WITH {_SAMPLES} SELECT round(unit, 2) AS unit FROM samples WHERE currency = $4 "
+        "ORDER BY unit LIMIT $5",
+        now, window_days, [key], currency, limit,
+    )  # fmt: skip
+    return [r["unit"] for r in rows]

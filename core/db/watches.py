@@ -41,8 +41,15 @@ async def update(
 ) -> dict[str, Any] | None:
     """Overwrite a watch's writable columns."""
     assignments = ", ".join(f"{c} = ${i}" for i, c in enumerate(WRITABLE, start=3))
+    channel = f"${WRITABLE.index('channel_id') + 3}"
+    # A new channel gets a fresh chance: the old one's delivery problem no longer applies.
+    clear = (
+        f"delivery_error = CASE WHEN channel_id IS DISTINCT FROM {channel} THEN NULL "
+        f"ELSE delivery_error END, delivery_error_at = CASE WHEN channel_id IS DISTINCT FROM "
+        f"{channel} THEN NULL ELSE delivery_error_at END"
+    )
     sql = (
-        f"UPDATE watches SET {assignments}, updated_at = now() "
+        f"UPDATE watches SET {assignments}, {clear}, updated_at = now() "
         f"WHERE {_SCOPE} AND id = $2 {_RETURNING}"
     )
     return _row(await conn.fetchrow(sql, guild_id, watch_id, *(values[c] for c in WRITABLE)))
@@ -75,10 +82,11 @@ async def list_for_scope(conn: Connection, guild_id: int | None) -> list[dict[st
 async def set_enabled(
     conn: Connection, guild_id: int | None, watch_id: int, enabled: bool
 ) -> dict[str, Any] | None:
-    """Pause or resume; a resumed watch is due at once."""
+    """Pause or resume; a resumed watch is due at once and no longer muted."""
     sql = (
         "UPDATE watches SET enabled = $3, updated_at = now(), "
-        "next_run_at = CASE WHEN $3 THEN now() ELSE next_run_at END "
+        "next_run_at = CASE WHEN $3 THEN now() ELSE next_run_at END, "
+        "muted_until = CASE WHEN $3 THEN NULL ELSE muted_until END "
         f"WHERE {_SCOPE} AND id = $2 {_RETURNING}"
     )
     return _row(await conn.fetchrow(sql, guild_id, watch_id, enabled))
@@ -88,3 +96,47 @@ async def delete(conn: Connection, guild_id: int | None, watch_id: int) -> dict[
     """Delete a watch in the scope; returns the deleted row."""
     sql = f"DELETE FROM watches WHERE {_SCOPE} AND id = $2 {_RETURNING}"
     return _row(await conn.fetchrow(sql, guild_id, watch_id))
+
+
+async def names(
+    conn: Connection, guild_id: int | None, fragment: str, limit: int
+) -> list[dict[str, Any]]:
+    """Watches of the scope whose name contains `fragment` (autocomplete), by name."""
+    rows = await conn.fetch(
+        f"SELECT id, name, enabled FROM watches WHERE {_SCOPE} "
+        "AND strpos(lower(name), lower($2)) > 0 ORDER BY lower(name) LIMIT $3",
+        guild_id,
+        fragment,
+        limit,
+    )
+    return [dict(r) for r in rows]
+
+
+async def scope_overview(conn: Connection, guild_id: int | None, now: Any) -> dict[str, Any]:
+    """Counts and times of the scope's watches for /status."""
+    row = await conn.fetchrow(
+        f"""
+        SELECT count(*) AS total,
+               count(*) FILTER (WHERE enabled) AS enabled,
+               count(*) FILTER (WHERE enabled AND next_run_at <= $2) AS due,
+               count(*) FILTER (WHERE muted_until > $2) AS muted,
+               min(next_run_at) FILTER (WHERE enabled) AS next_due,
+               max(last_run_at) AS last_run
+        FROM watches WHERE {_SCOPE}
+        """,
+        guild_id,
+        now,
+    )
+    assert row is not None
+    return dict(row)
+
+
+async def problems(conn: Connection, guild_id: int | None) -> list[dict[str, Any]]:
+    """The scope's watches whose last run failed or whose channel refused alerts."""
+    rows = await conn.fetch(
+        f"SELECT id, name, last_error, delivery_error, delivery_error_at, last_run_at "
+        f"FROM watches WHERE {_SCOPE} AND (delivery_error IS NOT NULL "
+        "OR (enabled AND last_error IS NOT NULL)) ORDER BY lower(name) LIMIT 25",
+        guild_id,
+    )
+    return [dict(r) for r in rows]

@@ -1,0 +1,200 @@
+"""SQL for reading listings as a scope sees them: its watches' finds, best deals first.
+
+A listing belongs to everyone in principle (it is public on eBay), but a guild only sees
+the listings its own watches found: every query here is scoped by guild (NULL is the
+local scope) through `watch_hits`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import Any
+
+from core.db.pool import Connection
+from core.pricing.scoring import Market
+
+# $1 is always the scope. Guild ids are never 0, so COALESCE maps the local scope there.
+_VISIBLE = """EXISTS (
+    SELECT 1 FROM watch_hits h JOIN watches w ON w.id = h.watch_id
+    WHERE h.listing_id = l.id AND COALESCE(w.guild_id, 0) = COALESCE($1::bigint, 0)
+      AND ($2::bigint IS NULL OR w.id = $2))"""
+
+_SUMMARY = """
+    l.id AS listing_id, l.title, l.url, l.marketplace, l.currency, l.price, l.shipping,
+    l.condition, l.image_url, l.active, l.last_seen_at"""
+
+
+async def top(
+    conn: Connection,
+    guild_id: int | None,
+    *,
+    watch_id: int | None,
+    product_key: str | None,
+    key_prefix: str | None,
+    limit: int,
+) -> list[dict[str, Any]]:
+    """The best-scored active listings the scope's watches found (mature baselines first)."""
+    rows = await conn.fetch(
+        f"""
+        SELECT {_SUMMARY}, s.score, s.cold_start, s.unit_price, s.product_key,
+               s.breakdown -> 'price' ->> 'position' AS price_position
+        FROM scores s JOIN listings l ON l.id = s.listing_id
+        WHERE s.is_current AND l.active
+          AND ($3::text IS NULL OR s.product_key = $3)
+          AND ($4::text IS NULL OR s.product_key LIKE $4 || ':%')
+          AND {_VISIBLE}
+        ORDER BY s.cold_start, s.score DESC, s.listing_id DESC
+        LIMIT $5
+        """,
+        guild_id, watch_id, product_key, key_prefix, limit,
+    )  # fmt: skip
+    return [dict(r) for r in rows]
+
+
+async def search(
+    conn: Connection,
+    guild_id: int | None,
+    *,
+    words: Sequence[str],
+    component_type: str | None,
+    max_unit_price: Decimal | None,
+    limit: int,
+) -> list[dict[str, Any]]:
+    """Active listings of the scope whose titles contain every word (any case), best first."""
+    rows = await conn.fetch(
+        f"""
+        SELECT {_SUMMARY}, s.score, s.cold_start, e.product_key,
+               COALESCE(s.unit_price,
+                        round((l.price + COALESCE(l.shipping, 0)) / COALESCE(e.quantity, 1), 2))
+                   AS unit_price,
+               s.breakdown -> 'price' ->> 'position' AS price_position
+        FROM listings l
+        LEFT JOIN extractions e ON e.listing_id = l.id AND e.is_current
+        LEFT JOIN scores s ON s.listing_id = l.id AND s.is_current
+        WHERE l.active
+          AND NOT EXISTS (SELECT 1 FROM unnest($3::text[]) AS word
+                          WHERE strpos(lower(l.title), word) = 0)
+          AND ($4::text IS NULL OR e.component_type = $4)
+          AND ($5::numeric IS NULL OR COALESCE(s.unit_price,
+                 (l.price + COALESCE(l.shipping, 0)) / COALESCE(e.quantity, 1)) <= $5)
+          AND {_VISIBLE}
+        ORDER BY s.score DESC NULLS LAST, l.last_seen_at DESC, l.id DESC
+        LIMIT $6
+        """,
+        guild_id, None, [w.lower() for w in words], component_type, max_unit_price, limit,
+    )  # fmt: skip
+    return [dict(r) for r in rows]
+
+
+async def detail(conn: Connection, guild_id: int | None, listing_id: int) -> dict[str, Any] | None:
+    """One listing with its extraction, score and baseline, if the scope may see it."""
+    row = await conn.fetchrow(
+        f"""
+        SELECT l.*, l.id AS listing_id,
+               e.component_type, e.attributes, e.quantity, e.confidence, e.method, e.backend,
+               e.model, e.low_confidence, e.product_key, e.condition AS extracted_condition,
+               s.score, s.breakdown, s.unit_price, s.cold_start, s.baseline_samples,
+               s.computed_at AS scored_at,
+               b.sample_count AS b_sample_count, b.sold_count AS b_sold_count, b.p10 AS b_p10,
+               b.p25 AS b_p25, b.p50 AS b_p50, b.p75 AS b_p75, b.p90 AS b_p90, b.mean AS b_mean,
+               b.window_days AS b_window_days, b.computed_at AS b_computed_at
+        FROM listings l
+        LEFT JOIN extractions e ON e.listing_id = l.id AND e.is_current
+        LEFT JOIN scores s ON s.listing_id = l.id AND s.is_current
+        LEFT JOIN baselines b ON b.product_key = e.product_key AND b.currency = l.currency
+        WHERE l.id = $3 AND {_VISIBLE}
+        """,
+        guild_id, None, listing_id,
+    )  # fmt: skip
+    return dict(row) if row is not None else None
+
+
+async def find_by_item_number(
+    conn: Connection, guild_id: int | None, item_number: str
+) -> int | None:
+    """The scope's listing with this eBay item number (the number in its URL)."""
+    value: int | None = await conn.fetchval(
+        f"""
+        SELECT l.id FROM listings l
+        WHERE l.legacy_item_id = $3 AND {_VISIBLE}
+        ORDER BY l.last_seen_at DESC LIMIT 1
+        """,
+        guild_id, None, item_number,
+    )  # fmt: skip
+    return value
+
+
+async def price_history(
+    conn: Connection, listing_id: int, limit: int = 500
+) -> list[dict[str, Any]]:
+    """Every price observed for a listing, oldest first (the latest `limit`)."""
+    rows = await conn.fetch(
+        "SELECT observed_at, price, shipping FROM listing_prices WHERE listing_id = $1 "
+        "ORDER BY observed_at DESC LIMIT $2",
+        listing_id,
+        limit,
+    )
+    return [dict(r) for r in reversed(rows)]
+
+
+async def finders(conn: Connection, guild_id: int | None, listing_id: int) -> list[str]:
+    """Names of the scope's watches that found a listing."""
+    rows = await conn.fetch(
+        "SELECT w.name FROM watch_hits h JOIN watches w ON w.id = h.watch_id "
+        "WHERE h.listing_id = $2 AND COALESCE(w.guild_id, 0) = COALESCE($1::bigint, 0) "
+        "ORDER BY lower(w.name)",
+        guild_id,
+        listing_id,
+    )
+    return [r["name"] for r in rows]
+
+
+async def product_keys(conn: Connection, fragment: str, limit: int) -> list[dict[str, Any]]:
+    """Product keys with a baseline whose text contains `fragment`, most samples first."""
+    rows = await conn.fetch(
+        "SELECT product_key, max(sample_count) AS samples FROM baselines "
+        "WHERE strpos(product_key, $1) > 0 GROUP BY product_key "
+        "ORDER BY max(sample_count) DESC, product_key LIMIT $2",
+        fragment.lower(),
+        limit,
+    )
+    return [dict(r) for r in rows]
+
+
+async def markets(
+    conn: Connection, keys: Sequence[tuple[str, str]]
+) -> dict[tuple[str, str], Market]:
+    """The current baselines of (product key, currency) pairs, as scoring reads them."""
+    if not keys:
+        return {}
+    rows = await conn.fetch(
+        "SELECT b.* FROM baselines b JOIN unnest($1::text[], $2::text[]) AS k(key, currency) "
+        "ON b.product_key = k.key AND b.currency = k.currency",
+        [k for k, _ in keys],
+        [c for _, c in keys],
+    )
+    return {
+        (r["product_key"], r["currency"]): Market(
+            r["sample_count"], r["p10"], r["p25"], r["p50"], r["p75"], r["p90"]
+        )
+        for r in rows
+    }
+
+
+async def last_alert_prices(
+    conn: Connection, watch_id: int, marketplace: str, item_ids: Sequence[str]
+) -> dict[str, Decimal]:
+    """The unit price of a watch's latest alert per eBay item (for the re-alert rule)."""
+    rows = await conn.fetch(
+        """
+        SELECT DISTINCT ON (l.item_id) l.item_id, a.unit_price
+        FROM alerts a JOIN listings l ON l.id = a.listing_id
+        WHERE a.watch_id = $1 AND l.marketplace = $2 AND l.item_id = ANY($3::text[])
+        ORDER BY l.item_id, a.sequence DESC
+        """,
+        watch_id,
+        marketplace,
+        list(item_ids),
+    )
+    return {r["item_id"]: r["unit_price"] for r in rows}

@@ -1,0 +1,254 @@
+"""`/watch` through discord.py against the fake Discord: answers, permissions, isolation."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.bot.harness import (
+    DEALS,
+    GUILD,
+    OTHER_DEALS,
+    OTHER_GUILD,
+    READ_ONLY,
+    Harness,
+    custom_ids,
+)
+from tests.fakes.discord_api import ChannelArg, OptionValue
+
+RAM: dict[str, Any] = {"name": "DDR4 RDIMM", "query": "32GB DDR4 ECC RDIMM", "type": "ram"}
+
+
+async def watches(h: Harness, guild: int = GUILD) -> list[dict[str, Any]]:
+    rows = await h.pool.fetch("SELECT * FROM watches WHERE guild_id = $1 ORDER BY id", guild)
+    return [dict(r) for r in rows]
+
+
+async def test_add_stores_the_watch_in_the_guild_and_answers_ephemerally(h: Harness) -> None:
+    options = {
+        **RAM,
+        "max_price": "60",
+        "conditions": "new, used_working",
+        "threshold": 85,
+        "filters": "capacity_gb>=32; generation=ddr4",
+        "cold_start_alerts": True,
+    }
+    answer = await h.run("watch add", options)
+    assert answer.ephemeral
+    assert answer.embed["title"] == "Watch added: DDR4 RDIMM"
+    text = answer.text()
+    assert "`capacity_gb>=32`" in text
+    assert "`generation=DDR4`" in text
+    assert f"<#{DEALS}>" in text  # the channel it was added in
+    (row,) = await watches(h)
+    assert row["owner_id"] == h.fake.user.id
+    assert row["channel_id"] == DEALS
+    assert row["threshold"] == 85
+    assert str(row["max_price"]) == "60.00"
+    assert row["conditions"] == ["new", "used_working"]
+    assert row["cold_start_opt_in"]
+    assert await watches(h, OTHER_GUILD) == []
+
+
+@pytest.mark.parametrize(
+    ("options", "problem"),
+    [
+        ({"type": "dimm"}, "unknown component type 'dimm'"),
+        ({"max_price": "cheap"}, "max_price"),
+        ({"min_price": "90", "max_price": "60"}, "min_price (90) is above max_price (60)"),
+        ({"conditions": "mint"}, "unknown condition 'mint'"),
+        ({"filters": "vram_gb>=24"}, "unknown attribute 'vram_gb' for type ram"),
+        ({"marketplace": "EBAY_FR"}, "unknown marketplace 'EBAY_FR'"),
+        ({"query": " "}, "query: must not be empty"),
+    ],
+)
+async def test_bad_input_is_explained_ephemerally_and_writes_nothing(
+    h: Harness, options: dict[str, Any], problem: str
+) -> None:
+    answer = await h.run("watch add", {**RAM, **options})
+    assert answer.ephemeral
+    assert "That watch cannot be saved" in answer.text()
+    assert problem in answer.text()
+    assert await watches(h) == []
+
+
+async def test_a_duplicate_name_is_refused(h: Harness) -> None:
+    await h.run("watch add", RAM)
+    answer = await h.run("watch add", {**RAM, "name": "ddr4 rdimm"})
+    assert "already exists" in answer.text()
+    assert len(await watches(h)) == 1
+
+
+async def test_managing_needs_manage_server_or_a_manager_role(h: Harness) -> None:
+    refused = await h.run("watch add", RAM, who="member")
+    assert refused.ephemeral
+    assert "Manage Server" in refused.text()
+    assert await watches(h) == []
+    await h.run("watch add", RAM, who="manager")  # the role in discord.manager_role_ids
+    assert len(await watches(h)) == 1
+    attempts: list[tuple[str, dict[str, OptionValue]]] = [
+        ("watch pause", {"watch": "DDR4 RDIMM"}),
+        ("watch edit", {"watch": "DDR4 RDIMM", "threshold": 10}),
+        ("watch remove", {"watch": "DDR4 RDIMM"}),
+        ("watch filter", {"watch": "DDR4 RDIMM", "action": "clear"}),
+    ]
+    for command, options in attempts:
+        answer = await h.run(command, options, who="member")
+        assert "Manage Server" in answer.text(), command
+    (row,) = await watches(h)
+    assert row["enabled"]
+    assert row["threshold"] == 80
+    shown = await h.run("watch show", {"watch": "DDR4 RDIMM"}, who="member")  # reading is open
+    assert shown.embed["title"] == "DDR4 RDIMM"
+
+
+async def test_another_guild_can_neither_see_nor_change_a_watch(h: Harness) -> None:
+    await h.run("watch add", RAM)
+    (row,) = await watches(h)
+    attempts: list[tuple[str, dict[str, OptionValue]]] = [
+        ("watch show", {"watch": str(row["id"])}),
+        ("watch show", {"watch": "DDR4 RDIMM"}),
+        ("watch edit", {"watch": str(row["id"]), "threshold": 1}),
+        ("watch pause", {"watch": str(row["id"])}),
+        ("watch remove", {"watch": str(row["id"])}),
+    ]
+    for command, options in attempts:
+        answer = await h.run(command, options, guild_id=OTHER_GUILD)
+        assert answer.ephemeral
+        assert "no watch" in answer.text(), command
+    listed = await h.run("watch list", guild_id=OTHER_GUILD)
+    assert "No watches yet" in listed.text()
+    (after,) = await watches(h)
+    assert (after["threshold"], after["enabled"]) == (80, True)
+
+
+async def test_list_pages_with_buttons_only_the_caller_can_use(h: Harness) -> None:
+    for n in range(12):
+        await h.run("watch add", {**RAM, "name": f"watch {n:02d}"})
+    record = await h.command("watch list")
+    answer = await h.answer(record)
+    assert answer.embed["title"] == "Watches (12)"
+    assert answer.embed["description"].count("`#") == 10
+    labels = [b["label"] for b in answer.buttons()]
+    assert labels == ["◀", "1 / 2", "▶"]
+    message = record.original
+    assert message is not None
+    previous, _, following = custom_ids(answer)
+    flipped = await h.click(message.data, following)
+    assert flipped.type == 7
+    assert flipped.embeds[0]["description"].count("`#") == 2
+    assert [b.get("disabled", False) for b in flipped.components[0]["components"]] == [
+        False, True, True]  # fmt: skip
+    stranger = await h.click(message.data, previous, who="stranger")
+    assert stranger.ephemeral
+    assert "Only the member who ran the command" in (stranger.content or "")
+
+
+async def test_show_edit_pause_and_resume(h: Harness) -> None:
+    await h.run("watch add", RAM)
+    edited = await h.run("watch edit", {"watch": "ddr4 rdimm", "threshold": 90,
+                                        "max_price": "75.5", "poll_every_minutes": 30})  # fmt: skip
+    assert edited.embed["title"] == "Watch updated: DDR4 RDIMM"
+    cleared = await h.run("watch edit", {"watch": "DDR4 RDIMM", "max_price": "none"})
+    assert "Unit price: any" in cleared.text()
+    nothing = await h.run("watch edit", {"watch": "DDR4 RDIMM"})
+    assert "Nothing to change" in nothing.text()
+    (row,) = await watches(h)
+    assert (row["threshold"], row["max_price"], row["poll_interval_seconds"]) == (90, None, 1800)
+    paused = await h.run("watch pause", {"watch": str(row["id"])})
+    assert "paused" in paused.text()
+    assert not (await watches(h))[0]["enabled"]
+    resumed = await h.run("watch resume", {"watch": str(row["id"])})
+    assert "🟢 active" in resumed.text()
+    assert (await watches(h))[0]["enabled"]
+
+
+async def test_remove_asks_first_and_deletes_only_on_confirmation(h: Harness) -> None:
+    await h.run("watch add", RAM)
+    record = await h.command("watch remove", {"watch": "DDR4 RDIMM"})
+    asked = await h.answer(record)
+    assert asked.ephemeral
+    assert "cannot be undone" in asked.text()
+    assert [b["label"] for b in asked.buttons()] == ["Delete", "Cancel"]
+    assert record.original is not None
+    delete, cancel = custom_ids(asked)
+    not_yours = await h.click(record.original.data, delete, who="stranger")
+    assert not_yours.ephemeral
+    assert len(await watches(h)) == 1
+    cancelled = await h.click(record.original.data, cancel)
+    assert cancelled.type == 7
+    assert "Nothing deleted" in cancelled.embeds[0]["description"]
+    assert len(await watches(h)) == 1
+    again = await h.command("watch remove", {"watch": "DDR4 RDIMM"})
+    confirm = custom_ids(await h.answer(again))[0]
+    assert again.original is not None
+    done = await h.click(again.original.data, confirm)
+    assert "Deleted watch **DDR4 RDIMM**" in done.embeds[0]["description"]
+    assert done.components == []
+    assert await watches(h) == []
+
+
+async def test_filters_are_added_removed_and_cleared(h: Harness) -> None:
+    await h.run("watch add", RAM)
+    added = await h.run("watch filter", {"watch": "DDR4 RDIMM", "action": "add",
+                                         "filter": "capacity_gb>=32"})  # fmt: skip
+    assert "`capacity_gb>=32`" in added.text()
+    await h.run("watch filter", {"watch": "DDR4 RDIMM", "action": "add", "filter": "ecc=yes"})
+    removed = await h.run("watch filter", {"watch": "DDR4 RDIMM", "action": "remove",
+                                           "filter": "1"})  # fmt: skip
+    assert "capacity_gb" not in removed.text()
+    assert "`ecc=true`" in removed.text()
+    bad = await h.run("watch filter", {"watch": "DDR4 RDIMM", "action": "add",
+                                       "filter": "speed_mhz>=fast"})  # fmt: skip
+    assert "speed_mhz is a whole number, not 'fast'" in bad.text()
+    missing = await h.run("watch filter", {"watch": "DDR4 RDIMM", "action": "add"})
+    assert "Give the filter to add" in missing.text()
+    cleared = await h.run("watch filter", {"watch": "DDR4 RDIMM", "action": "clear"})
+    assert "Filters: none" in cleared.text()
+
+
+async def test_a_channel_the_bot_cannot_post_in_is_named_when_saving(h: Harness) -> None:
+    answer = await h.run("watch add", {**RAM, "channel": ChannelArg(READ_ONLY)})
+    assert f"spt cannot post alerts in <#{READ_ONLY}> yet: it lacks Send Messages" in answer.text()
+    (row,) = await watches(h)
+    assert row["channel_id"] == READ_ONLY
+    fine = await h.run("watch edit", {"watch": "DDR4 RDIMM", "channel": ChannelArg(DEALS)})
+    assert "cannot post" not in fine.text()
+
+
+async def test_watch_test_searches_now_and_stores_nothing(h: Harness) -> None:
+    await h.run("watch add", {**RAM, "query": "DDR4", "threshold": 0, "cold_start_alerts": True})
+    before = await h.pool.fetchval("SELECT count(*) FROM listings")
+    record = await h.command("watch test", {"watch": "DDR4 RDIMM"})
+    assert record.type == 5  # deferred: searching takes a moment
+    assert record.ephemeral
+    answer = await h.answer(record)
+    assert answer.embed["title"] == "Test of DDR4 RDIMM"
+    assert "would alert now" in answer.embed["description"]
+    assert "nothing was stored or alerted" in answer.embed["footer"]["text"]
+    assert await h.pool.fetchval("SELECT count(*) FROM listings") == before == 0
+    assert await h.pool.fetchval("SELECT count(*) FROM alerts") == 0
+    again = await h.run("watch test", {"watch": "DDR4 RDIMM"})  # within the cooldown
+    assert "Slow down" in again.text()
+
+
+async def test_autocomplete_offers_only_this_guilds_watches(h: Harness) -> None:
+    await h.run("watch add", RAM)
+    await h.run("watch add", {**RAM, "name": "SAS SSD", "query": "ssd", "type": "drive"})
+    await h.run("watch add", {**RAM, "name": "DDR4 theirs"}, guild_id=OTHER_GUILD,
+                channel_id=OTHER_DEALS)  # fmt: skip
+    mine = await h.complete("watch show", {"watch": "dd"}, "watch")
+    assert [c["name"].split(" (#")[0] for c in mine] == ["DDR4 RDIMM"]
+    theirs = await h.complete("watch show", {"watch": "dd"}, "watch", guild_id=OTHER_GUILD)
+    assert [c["name"].split(" (#")[0] for c in theirs] == ["DDR4 theirs"]
+    kinds = await h.complete("watch add", {**RAM, "type": "dr"}, "type")
+    assert [c["value"] for c in kinds] == ["drive"]
+    markets = await h.complete("watch add", {**RAM, "marketplace": "germ"}, "marketplace")
+    assert [c["value"] for c in markets] == ["EBAY_DE"]
+    conditions = await h.complete("watch add", {**RAM, "conditions": "new, us"}, "conditions")
+    assert [c["value"] for c in conditions] == ["new, used_working"]
+    filters = await h.complete(
+        "watch filter", {"watch": "DDR4 RDIMM", "action": "add", "filter": "capa"}, "filter"
+    )
+    assert [c["value"] for c in filters] == ["capacity_gb>=1"]
