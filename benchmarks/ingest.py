@@ -19,17 +19,14 @@ import argparse
 import asyncio
 import json
 import os
-import shutil
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import aiohttp
 
-from core.db.embedded import EmbeddedPostgres
+from benchmarks.database import bench_database
 from core.db.listings import upsert_seen
 from core.db.migrate import migrate
 from core.db.pool import Pool, create_pool
@@ -147,26 +144,18 @@ async def main(size: int, repeat: int) -> dict[str, Any]:
     catalog = build_catalog(seed=1, size=size, now=NOW)
     sandbox = SandboxMarketplace(catalog, clock=ManualClock(NOW), daily_limit=10**9)
     base_url = await sandbox.start()
-    url = os.environ.get("SPT_BENCH_DATABASE_URL")
-    data_dir = None
-    server = None
-    if url is None:
-        data_dir = Path(tempfile.mkdtemp(prefix="spt-bench-"))
-        server = EmbeddedPostgres(data_dir / "pg")
-        url = await server.start()
-    pool = await create_pool(url, DatabaseSettings(pool_min_size=4, pool_max_size=4))
-    counter = StatementCounter()
     try:
-        await migrate(pool)
-        await counter.attach(pool, 4)
-        runs = [await one_pass(pool, counter, base_url, catalog) for _ in range(repeat)]
+        async with bench_database() as url:
+            pool = await create_pool(url, DatabaseSettings(pool_min_size=4, pool_max_size=4))
+            counter = StatementCounter()
+            try:
+                await migrate(pool)
+                await counter.attach(pool, 4)
+                runs = [await one_pass(pool, counter, base_url, catalog) for _ in range(repeat)]
+            finally:
+                await pool.close()
     finally:
-        await pool.close()
         await sandbox.stop()
-        if server is not None:
-            await server.stop()
-        if data_dir is not None:
-            shutil.rmtree(data_dir, ignore_errors=True)
     best = max(runs, key=lambda r: r["listings_per_second"])
     ordered = sorted(runs, key=lambda r: r["listings_per_second"])
     return {

@@ -13,15 +13,12 @@ import argparse
 import asyncio
 import json
 import os
-import shutil
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
-from core.db.embedded import EmbeddedPostgres
+from benchmarks.database import bench_database
 from core.db.migrate import migrate
 from core.db.pool import Pool, create_pool
 from core.pricing.baselines import BaselineService
@@ -65,36 +62,28 @@ async def populate(pool: Pool, listings: int, keys: int) -> float:
 
 
 async def main(listings: int, keys: int, rescore: int) -> dict[str, Any]:
-    url = os.environ.get("SPT_BENCH_DATABASE_URL")
-    data_dir = server = None
-    if url is None:
-        data_dir = Path(tempfile.mkdtemp(prefix="spt-bench-"))
-        server = EmbeddedPostgres(data_dir / "pg")
-        url = await server.start()
-    pool = await create_pool(url, DatabaseSettings(pool_min_size=1, pool_max_size=4))
     settings = load_settings(None, None, {}).settings
-    try:
-        await migrate(pool)
-        await pool.execute(
-            "TRUNCATE listings, extractions, baselines, baseline_history, scores CASCADE"
-        )
-        setup = await populate(pool, listings, keys)
-        baselines = BaselineService(pool, lambda: settings, lambda: NOW)
-        started = time.perf_counter()
-        refreshed = await baselines.refresh()
-        refresh_seconds = time.perf_counter() - started
-        # The keys holding about `rescore` listings (keys are spread evenly).
-        wanted = [f"ram:ddr4:ecc_reg:{n}gb:2666" for n in range(max(1, keys * rescore // listings))]
-        scorer = Scorer(pool, lambda: settings, lambda: NOW)
-        started = time.perf_counter()
-        scored = await scorer.rescore(keys=wanted)
-        rescore_seconds = time.perf_counter() - started
-    finally:
-        await pool.close()
-        if server is not None:
-            await server.stop()
-        if data_dir is not None:
-            shutil.rmtree(data_dir, ignore_errors=True)
+    async with bench_database() as url:
+        pool = await create_pool(url, DatabaseSettings(pool_min_size=1, pool_max_size=4))
+        try:
+            await migrate(pool)
+            await pool.execute(
+                "TRUNCATE listings, extractions, baselines, baseline_history, scores CASCADE"
+            )
+            setup = await populate(pool, listings, keys)
+            baselines = BaselineService(pool, lambda: settings, lambda: NOW)
+            started = time.perf_counter()
+            refreshed = await baselines.refresh()
+            refresh_seconds = time.perf_counter() - started
+            # The keys holding about `rescore` listings (keys are spread evenly).
+            wanted = [f"ram:ddr4:ecc_reg:{n}gb:2666"
+                      for n in range(max(1, keys * rescore // listings))]  # fmt: skip
+            scorer = Scorer(pool, lambda: settings, lambda: NOW)
+            started = time.perf_counter()
+            scored = await scorer.rescore(keys=wanted)
+            rescore_seconds = time.perf_counter() - started
+        finally:
+            await pool.close()
     return {
         "benchmark": "pricing",
         "cpu_count": os.cpu_count(),

@@ -36,12 +36,6 @@ from core.jobs.extract import ExtractionWorker, run_workers
 from core.jobs.ingest import Ingestor, IngestScheduler, TickResult, process_id, utc_now
 from core.jobs.status import IngestStatus, ingest_status
 from core.jobs.supervisor import Supervisor
-from core.observability.health import Check, HealthMonitor
-from core.pricing.baselines import BaselineService
-from core.pricing.scorer import Scorer
-from core.status import StatusService
-
-__all__ = ["IngestStatus", "Services", "demo", "open_services", "run"]
 from core.marketplace.client import EbayClient
 from core.marketplace.sandbox import (
     DEFAULT_CLIENT_ID,
@@ -50,11 +44,16 @@ from core.marketplace.sandbox import (
     build_catalog,
 )
 from core.marketplace.wiring import build_ebay_client, credentials
+from core.observability.health import Check, HealthMonitor
 from core.observability.logging import apply_level, setup_logging
+from core.pricing.baselines import BaselineService
+from core.pricing.scorer import Scorer
 from core.resilience import breaker_factory
 from core.settings import Settings
+from core.status import StatusService
 from core.watches import Watch, WatchService
 
+__all__ = ["IngestStatus", "Services", "demo", "open_services", "run", "start_pipeline"]
 log = logging.getLogger(__name__)
 USER_AGENT = "spt (+https://github.com/spt-dev/spt)"
 DEMO_CATALOG = 12000

@@ -211,16 +211,18 @@ def commands(state: CliState, as_json: bool) -> None:
 @cli.command()
 @click.option(
     "--guild",
+    "guilds",
     type=int,
-    default=None,
-    help="Register in this guild only (instant; for testing). Default: globally.",
+    multiple=True,
+    help="Register in this guild only, instantly (repeatable). Default: globally.",
 )
+@click.option("--dev", is_flag=True, help="Register in each of discord.dev_guild_ids.")
 @pass_state
-def sync(state: CliState, guild: int | None) -> None:
+def sync(state: CliState, guilds: tuple[int, ...], dev: bool) -> None:
     """Register the slash commands with Discord (needs discord.token).
 
-    Global registration can take up to an hour to reach every server; --guild is instant.
-    spt never syncs by itself on start.
+    Global registration can take up to an hour to reach every server; a guild's is
+    instant. spt never syncs by itself on start.
     """  # fmt: skip
     from bot.client import sync_commands
 
@@ -228,10 +230,17 @@ def sync(state: CliState, guild: int | None) -> None:
     if holder.current.discord.token is None:
         click.echo("error: syncing needs discord.token (set DISCORD_TOKEN)", err=True)
         sys.exit(EXIT_CONFIG)
-    synced = _run(sync_commands(holder, guild))
-    where = f"guild {guild}" if guild is not None else "every guild (global)"
-    click.echo(f"synced {len(synced)} command(s) to {where}: "
-               + ", ".join(f"/{c['name']}" for c in synced))  # fmt: skip
+    targets: list[int | None] = list(guilds)
+    if dev:
+        if not holder.current.discord.dev_guild_ids:
+            click.echo("error: --dev needs discord.dev_guild_ids", err=True)
+            sys.exit(EXIT_CONFIG)
+        targets += holder.current.discord.dev_guild_ids
+    for target in targets or [None]:
+        synced = _run(sync_commands(holder, target))
+        where = f"guild {target}" if target is not None else "every guild (global)"
+        click.echo(f"synced {len(synced)} command(s) to {where}: "
+                   + ", ".join(f"/{c['name']}" for c in synced))  # fmt: skip
 
 
 @cli.command()

@@ -16,8 +16,9 @@ from typing import Any
 from core.db import baselines as baseline_repo
 from core.db import browse as repo
 from core.db.pool import Pool
+from core.marketplace.conditions import effective_condition
 from core.marketplace.urls import ListingRefError, parse_listing_ref
-from core.models import ComponentType, Condition, choices
+from core.models import ComponentType, choices
 from core.pricing.baselines import Baseline
 from core.settings import Settings
 
@@ -239,9 +240,7 @@ class ListingBrowser:
         history = [
             PricePoint(p["observed_at"], _unit(p["price"], p["shipping"], quantity)) for p in prices
         ]
-        condition = row["condition"]
-        if condition == Condition.UNKNOWN.value and row.get("extracted_condition"):
-            condition = row["extracted_condition"]
+        condition = effective_condition(row["condition"], row.get("extracted_condition")).value
         summary = ListingSummary.from_row(
             {**row, "condition": condition, "unit_price": row["unit_price"]
              or _unit(row["price"], row["shipping"], quantity)}

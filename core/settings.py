@@ -102,7 +102,7 @@ class SidecarSettings(Section):
 class DiscordSettings(Section):
     token: SecretStr | None = Field(None, description="bot token; unset runs headless")
     dev_guild_ids: list[int] = Field(
-        default_factory=list, description="guilds that get slash commands synced instantly"
+        default_factory=list, description="guilds `spt sync --dev` registers commands in at once"
     )
     manager_role_ids: list[int] = reloadable(
         [], "roles that may manage watches besides Manage Server"

@@ -20,6 +20,7 @@ from core.db.pool import Pool
 from core.extract.service import Extractor, Outcome
 from core.jobs.ingest import search_request
 from core.marketplace.client import EbayClient
+from core.marketplace.conditions import effective_condition
 from core.marketplace.listing import MarketListing
 from core.models import ComponentType, Condition
 from core.pricing.scoring import Facts, Market, score
@@ -128,9 +129,7 @@ class WatchPreview:
         unit = ((listing.price + (listing.shipping or Decimal(0))) / quantity).quantize(
             Decimal("0.01")
         )
-        condition = listing.condition
-        if condition is Condition.UNKNOWN:
-            condition = extraction.condition
+        condition = effective_condition(listing.condition, extraction.condition)
         kind = extraction.component_type
         item = PreviewItem(
             title=listing.title,

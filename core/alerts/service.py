@@ -11,7 +11,8 @@ from typing import Any
 from core.alerts.decide import Candidate, decide
 from core.db import alerts as repo
 from core.db.pool import Pool
-from core.models import ComponentType, Condition
+from core.marketplace.conditions import effective_condition
+from core.models import ComponentType
 from core.observability.metrics import ALERTS
 from core.settings import Settings
 from core.watches import Watch
@@ -41,9 +42,7 @@ def destination(settings: Settings, watch: Watch) -> tuple[str, str]:
 
 
 def _candidate(row: dict[str, Any]) -> Candidate:
-    condition = Condition(row["listing_condition"])
-    if condition is Condition.UNKNOWN:
-        condition = Condition(row["extracted_condition"])
+    condition = effective_condition(row["listing_condition"], row["extracted_condition"])
     return Candidate(
         component_type=ComponentType(row["component_type"]),
         attributes=row["attributes"],

@@ -20,6 +20,10 @@ _VISIBLE = """EXISTS (
     WHERE h.listing_id = l.id AND COALESCE(w.guild_id, 0) = COALESCE($1::bigint, 0)
       AND ($2::bigint IS NULL OR w.id = $2))"""
 
+_SEEN_BY_SCOPE = """EXISTS (
+    SELECT 1 FROM watch_hits h JOIN watches w ON w.id = h.watch_id
+    WHERE h.listing_id = l.id AND COALESCE(w.guild_id, 0) = COALESCE($1::bigint, 0))"""
+
 _SUMMARY = """
     l.id AS listing_id, l.title, l.url, l.marketplace, l.currency, l.price, l.shipping,
     l.condition, l.image_url, l.active, l.last_seen_at"""
@@ -35,20 +39,36 @@ async def top(
     limit: int,
 ) -> list[dict[str, Any]]:
     """The best-scored active listings the scope's watches found (mature baselines first)."""
+    # Only the filters given are in the statement: `$n IS NULL OR ...` would leave
+    # PostgreSQL a generic plan that scans every score once the statement is prepared.
+    args: list[Any] = [guild_id, limit]
+    where = ["s.is_current", "l.active"]
+    if watch_id is not None:
+        args.append(watch_id)
+        where.append(f"s.listing_id IN (SELECT listing_id FROM watch_hits WHERE watch_id = "
+                     f"${len(args)})")  # fmt: skip
+        where.append(f"EXISTS (SELECT 1 FROM watches w WHERE w.id = ${len(args)} "
+                     "AND COALESCE(w.guild_id, 0) = COALESCE($1::bigint, 0))")  # fmt: skip
+    else:
+        where.append(_SEEN_BY_SCOPE)
+    if product_key is not None:
+        args.append(product_key)
+        where.append(f"s.product_key = ${len(args)}")
+    if key_prefix is not None:
+        # Product keys start with their type (`ram:...`); an index ranks scores per type.
+        args.append(key_prefix)
+        where.append(f"split_part(s.product_key, ':', 1) = ${len(args)}")
     rows = await conn.fetch(
         f"""
         SELECT {_SUMMARY}, s.score, s.cold_start, s.unit_price, s.product_key,
                s.breakdown -> 'price' ->> 'position' AS price_position
         FROM scores s JOIN listings l ON l.id = s.listing_id
-        WHERE s.is_current AND l.active
-          AND ($3::text IS NULL OR s.product_key = $3)
-          AND ($4::text IS NULL OR s.product_key LIKE $4 || ':%')
-          AND {_VISIBLE}
+        WHERE {" AND ".join(where)}
         ORDER BY s.cold_start, s.score DESC, s.listing_id DESC
-        LIMIT $5
+        LIMIT $2
         """,
-        guild_id, watch_id, product_key, key_prefix, limit,
-    )  # fmt: skip
+        *args,
+    )
     return [dict(r) for r in rows]
 
 

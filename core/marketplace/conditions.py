@@ -48,6 +48,15 @@ def normalise_condition(condition_id: int | None, text: str | None) -> Condition
     return Condition.UNKNOWN
 
 
+def effective_condition(listed: Condition | str, extracted: Condition | str | None) -> Condition:
+    """The condition to judge a listing by: eBay's condition id is reliable, the title's
+    wording only fills in when eBay's is unknown."""
+    condition = Condition(listed)
+    if condition is Condition.UNKNOWN and extracted is not None:
+        return Condition(extracted)
+    return condition
+
+
 def condition_ids_for(conditions: list[Condition]) -> list[int] | None:
     """eBay condition ids matching a watch's conditions, or None when no server filter fits."""
     if not conditions or Condition.UNKNOWN in conditions:

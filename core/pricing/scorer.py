@@ -8,7 +8,7 @@ from typing import Any
 
 from core.db import scores as repo
 from core.db.pool import Pool
-from core.models import Condition
+from core.marketplace.conditions import effective_condition
 from core.pricing.scoring import Facts, Market, score
 from core.settings import Settings
 
@@ -16,10 +16,7 @@ Clock = Callable[[], datetime]
 
 
 def _facts(row: dict[str, Any]) -> Facts:
-    # eBay's condition id is reliable; the title's wording only fills in when it is unknown.
-    condition = Condition(row["listing_condition"])
-    if condition is Condition.UNKNOWN:
-        condition = Condition(row["extracted_condition"])
+    condition = effective_condition(row["listing_condition"], row["extracted_condition"])
     return Facts(
         unit_price=row["unit_price"],
         condition=condition,

@@ -18,21 +18,28 @@ from core.pricing.baselines import BaselineService
 from core.pricing.scorer import Scorer
 from core.resilience import breaker_factory
 from core.settings import load_settings, parse_cli_overrides
-from tests.fakes.discord import BOT_TOKEN, FakeDiscordRest
+from tests.fakes.discord_api import BOT_TOKEN, FakeDiscord
 from tests.pricing.test_baselines import NOW, Market
 
 CHANNEL = 555000111222333444
 
 
+GUILD = 555000111222333000
+
+
 @pytest.fixture
-async def fake() -> AsyncIterator[FakeDiscordRest]:
-    server = FakeDiscordRest()
-    await server.start()
-    yield server
-    await server.stop()
+async def fake() -> AsyncIterator[FakeDiscord]:
+    async with FakeDiscord() as server:
+        server.add_guild(GUILD, "deals")
+        server.add_channel(GUILD, CHANNEL, "deals")
+        yield server
 
 
-async def alert_for_channel(pool: Pool, fake: FakeDiscordRest, clock: ManualClock) -> Any:
+def posts(fake: FakeDiscord) -> int:
+    return sum(1 for r in fake.requests if r.path == f"/channels/{CHANNEL}/messages")
+
+
+async def alert_for_channel(pool: Pool, fake: FakeDiscord, clock: ManualClock) -> Any:
     settings = load_settings(None, parse_cli_overrides([
         f"discord.token={BOT_TOKEN}", f"discord.api_base_url={fake.base_url}",
         "resilience.backoff_base_seconds=0.01",
@@ -56,7 +63,7 @@ async def alert_for_channel(pool: Pool, fake: FakeDiscordRest, clock: ManualCloc
 
 
 async def test_exactly_once_across_a_crash_between_sending_and_recording(
-    pool: Pool, fake: FakeDiscordRest, monkeypatch: pytest.MonkeyPatch
+    pool: Pool, fake: FakeDiscord, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     clock = ManualClock(NOW)
     settings = await alert_for_channel(pool, fake, clock)
@@ -71,22 +78,22 @@ async def test_exactly_once_across_a_crash_between_sending_and_recording(
         with pytest.raises(SystemExit):
             await first.deliver_pending()
         monkeypatch.setattr(repo, "record_attempt", real_record)
-        assert len(fake.messages) == 1
+        assert len(fake.messages_in(CHANNEL)) == 1
         assert await pool.fetchval("SELECT status FROM outbox") == "sending"
         # another process takes over once the dead sender's lease has expired
         clock.advance(61)
         second = ChannelDelivery(pool, session, lambda: settings, breaker_factory(), clock, "b")
         assert await second.deliver_pending() == 1
-    assert fake.requests == 2
-    assert len(fake.messages) == 1  # the resend carried the same nonce: no second post
-    (message,) = fake.messages
-    assert message["channel_id"] == str(CHANNEL)
-    assert "@everyone" not in message["embeds"][0]["title"]
+    assert posts(fake) == 2
+    # the resend carried the same nonce: no second post
+    (message,) = fake.messages_in(CHANNEL)
+    assert message.channel_id == CHANNEL
+    assert "@everyone" not in message.embeds[0]["title"]
     assert await pool.fetchval("SELECT status FROM alerts") == "delivered"
     assert await pool.fetchval("SELECT count(*) FROM delivery_attempts") == 1
 
 
-async def test_a_burst_for_one_channel_is_one_digest(pool: Pool, fake: FakeDiscordRest) -> None:
+async def test_a_burst_for_one_channel_is_one_digest(pool: Pool, fake: FakeDiscord) -> None:
     clock = ManualClock(NOW)
     settings = await alert_for_channel(pool, fake, clock)
     market = Market(pool)
@@ -102,6 +109,6 @@ async def test_a_burst_for_one_channel_is_one_digest(pool: Pool, fake: FakeDisco
     async with aiohttp.ClientSession() as session:
         delivery = ChannelDelivery(pool, session, lambda: settings, breaker_factory(), clock, "a")
         assert await delivery.deliver_pending() == 8
-    (message,) = fake.messages
-    assert message["embeds"][0]["title"] == "8 new deals"
+    (message,) = fake.messages_in(CHANNEL)
+    assert message.embeds[0]["title"] == "8 new deals"
     assert await pool.fetchval("SELECT count(*) FROM alerts WHERE status = 'delivered'") == 8

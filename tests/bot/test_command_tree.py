@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import os
@@ -14,8 +15,8 @@ from typing import Any
 import pytest
 
 from bot.client import SptBot, cog_extensions, command_payload
-from tests.bot.harness import GUILD, Harness, holder_for
-from tests.fakes.discord_api import FakeDiscord
+from tests.bot.harness import GUILD, OTHER_GUILD, Harness, holder_for
+from tests.fakes.discord_api import BOT_TOKEN, FakeDiscord
 
 SNAPSHOT = Path(__file__).resolve().parent.parent / "data" / "commands.json"
 SPT = Path(sys.executable).with_name("spt")
@@ -127,3 +128,21 @@ def test_the_bot_is_sharded_and_asks_only_for_the_guilds_intent(
     assert bot.intents.value == 1  # GUILDS only: no privileged intents
     assert bot.allowed_mentions is not None
     assert dict(bot.allowed_mentions.to_dict()) == {"parse": []}  # listing text never pings
+
+
+async def test_spt_sync_registers_in_the_guilds_asked_for(fake: FakeDiscord) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SPT_")}
+    env.update({"DISCORD_TOKEN": BOT_TOKEN, "SPT_DISCORD__API_BASE_URL": fake.base_url,
+                "SPT_DISCORD__DEV_GUILD_IDS": f"[{OTHER_GUILD}]"})  # fmt: skip
+    process = await asyncio.create_subprocess_exec(
+        str(SPT), "sync", "--guild", str(GUILD), "--dev", env=env,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    stdout, stderr = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 0, stderr.decode()
+    assert f"synced 6 command(s) to guild {GUILD}: /alerts, /baseline" in stdout.decode()
+    assert f"to guild {OTHER_GUILD}" in stdout.decode()
+    assert set(fake.synced) == {GUILD, OTHER_GUILD}  # nothing global
+    no_dev = spt("sync", "--dev", env={"DISCORD_TOKEN": BOT_TOKEN})
+    assert no_dev.returncode == 2
+    assert "--dev needs discord.dev_guild_ids" in no_dev.stderr

@@ -12,8 +12,10 @@ from typing import Any
 
 import asyncpg
 
+from bot.app import open_services
+from bot.client import SptBot
 from core.marketplace.sandbox import SandboxMarketplace
-from tests.bot.harness import DEALS, GUILD, holder_for, running_bot
+from tests.bot.harness import DEALS, GUILD, OTHER_GUILD, holder_for, running_bot
 from tests.fakes.discord_api import BOT_TOKEN, FakeDiscord
 
 SPT = Path(sys.executable).with_name("spt")
@@ -99,3 +101,45 @@ async def test_the_bot_runs_the_pipeline_and_posts_alerts_to_the_watch_channel(
         assert await conn.fetchval("SELECT count(*) FROM watches WHERE last_run_at IS NOT NULL")
     finally:
         await conn.close()
+
+
+class QuickShards(SptBot):
+    """discord.py waits 5 s between shards' IDENTIFYs (Discord's rate limit); not here."""
+
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        return None
+
+
+async def test_two_shards_each_serve_their_own_guilds(fake: FakeDiscord, database_url: str) -> None:
+    holder = holder_for(fake, database_url, None, "discord.shard_count=2")
+    async with open_services(holder) as services:
+        bot = QuickShards(holder, services, run_pipeline=False, guild_ready_timeout=0.05)
+        async with bot:
+            runner = asyncio.create_task(bot.start(BOT_TOKEN))
+            await asyncio.wait_for(bot.wait_until_ready(), 20)
+            assert sorted(s.shard or (0, 0) for s in fake.identifies) == [(0, 2), (1, 2)]
+            assert {g.id for g in bot.guilds} == {GUILD, OTHER_GUILD}
+            assert bot.get_guild(GUILD).shard_id == 0  # type: ignore[union-attr]
+            assert bot.get_guild(OTHER_GUILD).shard_id == 1  # type: ignore[union-attr]
+            theirs = await fake.interact(
+                fake.slash_command("watch list", {}, guild_id=OTHER_GUILD), timeout=10
+            )  # answered through shard 1's session
+            assert theirs.ephemeral
+            assert "No watches yet" in theirs.embeds[0]["description"]
+            await bot.close()
+            await runner
+
+
+async def test_a_rejected_token_fails_spt_run_with_a_clear_message(
+    fake: FakeDiscord, database_url: str
+) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SPT_")}
+    env.update({"DISCORD_TOKEN": "not-the-token", "SPT_DISCORD__API_BASE_URL": fake.base_url})
+    process = await asyncio.create_subprocess_exec(
+        str(SPT), "--database-url", database_url, "run", env=env,
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    _, stderr = await asyncio.wait_for(process.communicate(), 60)
+    assert process.returncode == 1
+    assert "discord error: Discord rejected the bot token" in stderr.decode()
+    assert "not-the-token" not in stderr.decode()

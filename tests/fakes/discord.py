@@ -1,5 +1,7 @@
 """A fake Discord webhook endpoint on loopback (`POST /api/webhooks/{id}/{token}`).
 
+(The bot's REST API and gateway are faked by `tests/fakes/discord_api.py`.)
+
 It checks payloads the way Discord does (at most 10 embeds, the embed limits), answers
 `?wait=true` with a message object, sends the rate-limit headers, and can be scripted to
 answer 429 (`retry_after` in the body and `Retry-After`) or 5xx. It records every payload.
@@ -110,51 +112,4 @@ def _invalid(body: Any) -> str | None:
     return None
 
 
-BOT_TOKEN = "fake-bot-token"
-
-
-class FakeDiscordRest:
-    """`POST /api/v10/channels/{id}/messages` with Discord's nonce rule: with `enforce_nonce`,
-    a second message with a nonce the author already used returns the first message."""
-
-    def __init__(self) -> None:
-        self.messages: list[dict[str, Any]] = []
-        self.requests = 0
-        self._by_nonce: dict[str, dict[str, Any]] = {}
-        self.app = web.Application()
-        self.app.router.add_post("/api/v10/channels/{channel}/messages", self._create)
-        self._runner: web.AppRunner | None = None
-        self.base_url = ""
-
-    async def start(self) -> str:
-        self._runner = web.AppRunner(self.app, access_log=None)
-        await self._runner.setup()
-        await web.TCPSite(self._runner, "127.0.0.1", 0).start()
-        port = self._runner.addresses[0][1]
-        self.base_url = f"http://127.0.0.1:{port}/api/v10"
-        return self.base_url
-
-    async def stop(self) -> None:
-        if self._runner is not None:
-            await self._runner.cleanup()
-
-    async def _create(self, request: web.Request) -> web.Response:
-        self.requests += 1
-        if request.headers.get("Authorization") != f"Bot {BOT_TOKEN}":
-            return web.json_response({"message": "401: Unauthorized", "code": 0}, status=401)
-        body = await request.json()
-        problem = _invalid(body)
-        if problem:
-            return web.json_response(
-                {"message": "Invalid Form Body", "errors": problem}, status=400
-            )
-        nonce = body.get("nonce")
-        if body.get("enforce_nonce") and nonce in self._by_nonce:
-            return web.json_response(self._by_nonce[nonce])
-        channel = request.match_info["channel"]
-        message = {"id": str(2000 + len(self.messages)), "channel_id": channel,
-                   "embeds": body["embeds"], "nonce": nonce}  # fmt: skip
-        self.messages.append(message)
-        if nonce is not None:
-            self._by_nonce[nonce] = message
-        return web.json_response(message)
+BOT_TOKEN = "fake-bot-token"  # the bot token every fake Discord accepts

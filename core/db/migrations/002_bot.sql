@@ -20,9 +20,11 @@ CREATE INDEX outbox_message ON outbox (message_id) WHERE message_id IS NOT NULL;
 -- `/listing show <eBay URL>` finds a listing by the item number in the URL.
 CREATE INDEX listings_legacy_item ON listings (legacy_item_id) WHERE legacy_item_id IS NOT NULL;
 
--- Best deals first, mature baselines before immature ones (`/listings top`), overall and
--- within one product key.
+-- Best deals first, mature baselines before immature ones (`/listings top`): overall,
+-- within one component type (a product key's first part) and within one product key.
 CREATE INDEX scores_rank_warm ON scores (cold_start, score DESC, listing_id DESC) WHERE is_current;
+CREATE INDEX scores_type_rank ON scores (split_part(product_key, ':', 1), cold_start, score DESC)
+    WHERE is_current;
 CREATE INDEX scores_key_rank ON scores (product_key, cold_start, score DESC) WHERE is_current;
 
 -- A dismissed or muted alert's message is cancelled instead of sent, and that is recorded
