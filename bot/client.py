@@ -9,6 +9,7 @@ Commands are synced only when asked (`spt sync`), never on start.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import math
 import pkgutil
@@ -106,6 +107,9 @@ class SptBot(commands.AutoShardedBot):
         if self.run_pipeline and self._services is not None:
             start_pipeline(self._services, self.supervisor, self.discord_up)
         log.info("loaded %d cog(s); %d command(s)", len(self.cogs), len(self.tree.get_commands()))
+        # Everything loaded so far (modules, lexicons, caches: ~300k objects) lives as long as
+        # the process; frozen, full collections skip it instead of pausing answers ~0.4 s.
+        gc.freeze()
 
     async def discord_up(self) -> bool:
         """Health check: the gateway is connected and heartbeats are acknowledged."""
