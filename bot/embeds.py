@@ -171,7 +171,7 @@ def preview(result: Preview) -> discord.Embed:
     for item in shown:
         score = f"**{item.score:.0f}**" if item.score is not None else "—"
         cold = " · immature baseline" if item.cold_start and item.score is not None else ""
-        title = link(plain(item.title, 90) or "(untitled)", item.url)
+        title = link(item.title, item.url, 90)
         reason = "" if item.would_alert else f"\n  ↳ {plain(item.reason, 150)}"
         lines.append(f"{score} · {money(item.unit_price, item.currency)} · {title}{cold}{reason}")
     if alerting:
@@ -199,7 +199,7 @@ def listing_line(item: ListingSummary) -> str:
     score = f"**{item.score:.0f}**" if item.score is not None else "—"
     cold = " ·  immature" if item.cold_start else ""
     unit = money(item.unit_price, item.currency) if item.unit_price is not None else "?"
-    title = link(plain(item.title, 100) or "(untitled)", item.url)
+    title = link(item.title, item.url, 100)
     return f"{score} · {unit} · {title} · `{item.listing_id}`{cold}"
 
 
@@ -333,7 +333,7 @@ _ALERT_STATE = {
 def alert_line(row: dict[str, Any]) -> str:
     """One alert of `/alerts recent`."""
     state = _ALERT_STATE.get(row["status"], "•")
-    title = link(plain(row["title"], 80) or "(untitled)", row.get("url"))
+    title = link(row["title"], row.get("url"), 80)
     extra = " · not a deal" if row.get("feedback") == "not_a_deal" else ""
     attempts = row.get("attempts") or 0
     return (

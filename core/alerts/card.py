@@ -20,19 +20,45 @@ FIELD_VALUE_MAX = 1024
 FOOTER_MAX = 2048
 EMBED_TOTAL_MAX = 6000
 EMBEDS_PER_MESSAGE = 10
-_MARKDOWN = re.compile(r"([\\*_~`|>\[\]()#:-])")
+# Inline markdown (emphasis, code, spoilers, link brackets) is escaped anywhere; block
+# markers (headings, lists, quotes) only matter at the start of a line, and the text is
+# always one line. Parentheses and colons are harmless once brackets are escaped.
+_INLINE = re.compile(r"([\\*_~`|\[\]])")
+_BLOCK_START = re.compile(r"^([#>+-])")
+_NUMBERED = re.compile(r"^(\d+)\.(?=\s)")
 _MENTION = re.compile(r"@(everyone|here|[!&]?\d+)|<[@#][!&]?\d+>", re.IGNORECASE)
+# Bare URLs turn into links in descriptions and fields; a zero-width space stops that.
+_SCHEME = re.compile(r"(?i)\b([a-z][a-z0-9+.-]*):(?=//)")
 _URL_OK = re.compile(r"^https://[^\s<>]+$")
+# Backslash escapes show literally inside a masked link's text, so there the few
+# characters that could format or end the text are swapped for look-alikes instead.
+_LINK_TEXT = str.maketrans({"[": "(", "]": ")", "*": "\u2217", "_": " ", "~": "\u223c",
+                            "`": "\u02cb", "|": "\u00a6", "\\": "\u29f5"})  # fmt: skip
 
 
-def plain(text: str, limit: int) -> str:
-    """Untrusted text made inert: one line, no mentions, markdown escaped, within `limit`."""
+def _inert(text: str) -> str:
     one_line = " ".join(str(text).split())
     defused = _MENTION.sub(
         lambda m: m.group(0).replace("@", "@\u200b").replace("<", "<\u200b"), one_line
     )
-    escaped = _MARKDOWN.sub(r"\\\1", defused)
-    return escaped if len(escaped) <= limit else escaped[: limit - 1].rstrip("\\") + "…"
+    return _SCHEME.sub("\\1:\u200b", defused)
+
+
+def _cut(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip("\\") + "…"
+
+
+def plain(text: str, limit: int) -> str:
+    """Untrusted text made inert: one line, no mentions or bare links, markdown escaped,
+    within `limit`."""
+    escaped = _INLINE.sub(r"\\\1", _inert(text))
+    escaped = _NUMBERED.sub(r"\1\\.", _BLOCK_START.sub(r"\\\1", escaped))
+    return _cut(escaped, limit)
+
+
+def link_text(text: str, limit: int) -> str:
+    """Untrusted text for inside `[...](url)`: inert without backslashes, within `limit`."""
+    return _cut(_inert(text).translate(_LINK_TEXT).strip(), limit)
 
 
 def code(text: str, limit: int) -> str:
@@ -154,22 +180,31 @@ def _value(text: str, limit: int) -> str:
     return plain(text, limit) or "unknown"
 
 
+def _ours(text: str, limit: int) -> str:
+    """A line spt composed from numbers and fixed words (already-inert parts included):
+    escaping it again would only show backslashes."""
+    line = " ".join(text.split())
+    return (line if len(line) <= limit else line[: limit - 1] + "…") or "unknown"
+
+
 def safe_url(url: str | None) -> str | None:
     """The URL if it is a plain https link (anything else never reaches a message)."""
     return url if url and _URL_OK.match(url) and len(url) <= 512 else None
 
 
-def link(text: str, url: str | None) -> str:
-    """`[text](url)` for already-inert text and an https URL; just the text otherwise."""
+def link(text: str, url: str | None, limit: int, empty: str = "(untitled listing)") -> str:
+    """`[text](url)` for untrusted text and an https URL; the inert text alone otherwise."""
     safe = safe_url(url)
     if safe is None:
-        return text
+        return plain(text, limit) or empty
     # Parentheses would end the markdown link early; percent-encoding keeps the URL.
-    return f"[{text}]({safe.replace('(', '%28').replace(')', '%29')})"
+    target = safe.replace("(", "%28").replace(")", "%29")
+    return f"[{link_text(text, limit) or empty}]({target})"
 
 
 def _money(amount: str, currency: str) -> str:
-    return f"{amount} {currency}"
+    # Both come from numeric and char(3) columns; made inert anyway (eBay sent the currency).
+    return f"{plain(amount, 40)} {plain(currency, 10)}"
 
 
 def _price_line(card: AlertCard) -> str:
@@ -179,7 +214,7 @@ def _price_line(card: AlertCard) -> str:
         return f"{_money(card.price, card.currency)}, shipping not stated"
     if float(card.shipping) == 0:
         return f"{_money(card.price, card.currency)}, free shipping"
-    return f"{_money(card.price, card.currency)} + {card.shipping} shipping"
+    return f"{_money(card.price, card.currency)} + {plain(card.shipping, 40)} shipping"
 
 
 def _market_line(card: AlertCard) -> str:
@@ -195,7 +230,7 @@ def _market_line(card: AlertCard) -> str:
 
 
 def _seller_line(card: AlertCard) -> str:
-    parts = [card.seller or "unknown"]
+    parts = [plain(card.seller or "", 100) or "unknown"]
     if card.seller_feedback_score is not None:
         parts.append(f"{card.seller_feedback_score:,} feedback")
     if card.seller_feedback_percent is not None:
@@ -224,14 +259,14 @@ def embed(card: AlertCard) -> dict[str, Any]:
     if card.quantity > 1:
         unit += f" ({card.quantity} units)"
     fields = [
-        {"name": "Price", "value": _value(_price_line(card), 200), "inline": True},
-        {"name": "Unit price", "value": _value(unit, 200), "inline": True},
-        {"name": "Market", "value": _value(_market_line(card), 200), "inline": True},
+        {"name": "Price", "value": _ours(_price_line(card), 200), "inline": True},
+        {"name": "Unit price", "value": _ours(unit, 200), "inline": True},
+        {"name": "Market", "value": _ours(_market_line(card), 200), "inline": True},
         {"name": "Score", "value": _score_line(card)[:FIELD_VALUE_MAX], "inline": False},
         {"name": "Condition",
          "value": _value(CONDITION_LABELS.get(card.condition, card.condition), 100),
          "inline": True},
-        {"name": "Seller", "value": _value(_seller_line(card), 200), "inline": True},
+        {"name": "Seller", "value": _ours(_seller_line(card), 300), "inline": True},
         {"name": "Product", "value": _value(card.product_key or "", 200), "inline": True},
     ]  # fmt: skip
     if card.cold_start:
@@ -286,7 +321,7 @@ def digest_embed(cards: list[AlertCard], destination_total: int) -> dict[str, An
     lines = []
     used = 0
     for card in best:
-        title = link(plain(card.title, 120) or "(untitled listing)", card.url)
+        title = link(card.title, card.url, 120)
         cold = " · immature baseline" if card.cold_start else ""
         line = (
             f"**{card.score:.0f}** · {plain(card.unit_price, 40)} {card.currency} · {title}{cold}"

@@ -17,13 +17,17 @@ from core.alerts.card import (
     digest_embed,
     embed,
     embed_size,
+    link,
+    link_text,
+    plain,
 )
 
 HOSTILE = st.one_of(
     st.text(max_size=3000),
     st.lists(
         st.sampled_from(["@everyone", "@here", "<@123>", "<@&456>", "<#789>", "**", "__", "~~",
-                         "`", "|", ">", "[x](https://evil)", "\n", "\u200b", "🚀", "DDR4"]),
+                         "`", "|", ">", "[x](https://evil)", "\n", "\u200b", "🚀", "DDR4",
+                         "http://x.y", "#", "-", "1.", "\\"]),
         max_size=300,
     ).map(" ".join),
 )  # fmt: skip
@@ -62,3 +66,28 @@ def test_any_title_gives_a_valid_inert_embed(title: str, watch: str, seller: str
 @given(st.lists(HOSTILE, min_size=1, max_size=250))
 def test_any_burst_gives_a_valid_digest(titles: list[str]) -> None:
     check(digest_embed([card(t) for t in titles], len(titles)))
+
+
+UNESCAPED = re.compile(r"(?<!\\)[\[\]*_~`|]")
+BARE_LINK = re.compile(r"[a-z]://", re.IGNORECASE)
+
+
+@settings(max_examples=300, deadline=None)
+@given(HOSTILE)
+def test_plain_text_cannot_format_link_or_ping(text: str) -> None:
+    value = plain(text, 500)
+    assert UNESCAPED.search(value) is None
+    assert BARE_LINK.search(value) is None
+    assert MENTION.search(value) is None
+    assert "\n" not in value
+    assert not value.startswith(("#", "-", ">", "+"))
+
+
+@settings(max_examples=300, deadline=None)
+@given(HOSTILE)
+def test_link_text_cannot_end_the_link_format_or_ping(text: str) -> None:
+    value = link_text(text, 500)
+    assert not set(value) & set("[]*_~`|\\")
+    assert BARE_LINK.search(value) is None
+    assert MENTION.search(value) is None
+    assert link(text, "https://www.ebay.com/itm/1", 80).endswith("](https://www.ebay.com/itm/1)")

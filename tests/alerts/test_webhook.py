@@ -186,3 +186,26 @@ async def test_alerts_trickling_in_within_the_window_are_digested(
     first, second = fake.payloads
     assert len(first["embeds"]) == 3  # individual embeds
     assert second["embeds"][0]["title"] == "3 new deals"  # 6 within a minute: a digest
+
+
+def test_an_alert_card_names_market_factors_and_an_immature_baseline() -> None:
+    card = AlertCard(watch_name="w", title="Micron 32GB DDR4", url="https://www.ebay.com/itm/1",
+                     score=72, unit_price="30.00", currency="EUR", marketplace="EBAY_DE",
+                     condition="like_new", seller="s", price_position="unknown (immature baseline)",
+                     product_key="ram:ddr4:ecc_reg:32gb:2666", cold_start=True, sequence=1,
+                     alert_id=7, price="115.00", shipping="5.00", quantity=4,
+                     image_url="http://insecure.example/x.jpg", baseline_p50="40.00",
+                     baseline_samples=4,
+                     factors=(("price", 50.0, 0.6), ("seller", 100.0, 0.12),
+                              ("condition", 85.0, 0.1), ("timing", 100.0, 0.06)))  # fmt: skip
+    value = embed(card)
+    fields = {f["name"]: f["value"] for f in value["fields"]}
+    assert fields["Price"] == "115.00 EUR + 5.00 shipping"
+    assert fields["Unit price"] == "30.00 EUR (4 units)"
+    assert fields["Market"] == "P50 40.00 EUR · 25% below"
+    assert fields["Score"].startswith("**72**/100 · price 50 (unknown (immature baseline))")
+    assert ", seller 100, condition 85" in fields["Score"]
+    assert fields["Condition"] == "Like new"
+    assert "only 4 price(s) known" in fields["Baseline immature"]
+    assert "thumbnail" not in value  # only https images
+    assert value["footer"]["text"] == "EBAY\\_DE · spt · alert 7"
