@@ -126,8 +126,10 @@ class BaselineService:
             return await repo.history(conn, key.strip().lower(), currency.upper(), days)
 
     async def run_forever(self, stop: asyncio.Event) -> None:
-        """Full refreshes on schedule, incremental ones in between; errors never end it."""
+        """Full refreshes on schedule, incremental ones in between; errors never end it,
+        and repeated ones wait longer (doubling, up to five minutes)."""
         last_full: datetime | None = None
+        failures = 0
         while not stop.is_set():
             try:
                 now = self._clock()
@@ -140,8 +142,11 @@ class BaselineService:
                 else:
                     await self.refresh_changed()
                 JOB_LAST_SUCCESS.labels("baselines").set(self._clock().timestamp())
+                failures = 0
             except Exception:
+                failures += 1
                 JOB_ERRORS.labels("baselines").inc()
-                log.exception("baseline refresh failed")
+                log.exception("baseline refresh failed (%d in a row)", failures)
+            delay = INCREMENTAL_SECONDS * min(2**failures, 20)
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), INCREMENTAL_SECONDS)
+                await asyncio.wait_for(stop.wait(), delay)
