@@ -8,7 +8,7 @@ PIP    := $(BIN)/python -m pip --disable-pip-version-check --quiet
 # The demo keeps its embedded database inside the checkout, apart from a real install.
 DEMO_DATA := $(CURDIR)/.demo/pgdata
 
-.PHONY: demo test lint typecheck unit install install-dev lock clean
+.PHONY: demo test lint typecheck unit test-tools install install-dev lock clean
 
 $(BIN)/python:
 	$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "spt needs Python 3.11 or newer"'
@@ -37,7 +37,11 @@ lint: $(VENV)/.dev
 typecheck: $(VENV)/.dev
 	$(BIN)/mypy
 
-unit: $(VENV)/.dev
+# Prometheus and promtool for the observability tests (Debian's package when missing).
+test-tools:
+	./scripts/test-tools
+
+unit: $(VENV)/.dev test-tools
 	$(BIN)/pytest
 
 test: lint typecheck unit

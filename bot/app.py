@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
+import sys
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from core.alerts.console import ConsoleDelivery
 from core.alerts.delivery import Delivery
 from core.alerts.preview import WatchPreview
 from core.alerts.service import AlertService
+from core.alerts.service import destination_mode as alert_destination
 from core.alerts.webhook import WebhookDelivery
 from core.browse import ListingBrowser
 from core.config_reload import SettingsHolder, watch_config
@@ -46,6 +48,13 @@ from core.marketplace.sandbox import (
 from core.marketplace.wiring import build_ebay_client, credentials
 from core.observability.health import Check, HealthMonitor
 from core.observability.logging import apply_level, setup_logging
+from core.observability.metrics import (
+    ALERT_DESTINATION,
+    LAST_NEW_LISTING,
+    LLM_BACKEND,
+    LLM_BACKENDS,
+    initialise_series,
+)
 from core.pricing.baselines import BaselineService
 from core.pricing.scorer import Scorer
 from core.resilience import breaker_factory
@@ -129,9 +138,11 @@ async def open_services(holder: SettingsHolder) -> AsyncIterator[Services]:
             scorer = Scorer(db.pool, settings, utc_now, alerts.evaluate)
             watches = WatchService(db.pool, settings)
             health = HealthMonitor(utc_now)
-            register_health_checks(health, holder, db, ebay, extractor, http)
+            initialise_series()
+            # "No new listings for a while" counts from the start, not from 1970.
+            LAST_NEW_LISTING.set_to_current_time()
             try:
-                yield Services(
+                services = Services(
                     holder=holder,
                     db=db,
                     http=http,
@@ -151,6 +162,8 @@ async def open_services(holder: SettingsHolder) -> AsyncIterator[Services]:
                     status_report=StatusService(db.pool, ebay.budget, health, watches, utc_now),
                     migrations_applied=[m.label for m in applied],
                 )
+                configure_health(services)
+                yield services
             finally:
                 await extractor.close()
 
@@ -173,36 +186,47 @@ def _on_reload(old: Settings, new: Settings) -> None:
         apply_level(new.logging)
 
 
-def register_health_checks(
-    monitor: HealthMonitor,
-    holder: SettingsHolder,
-    db: Database,
-    ebay: EbayClient,
-    extractor: Extractor,
-    http: aiohttp.ClientSession,
-) -> None:
-    """One check per configured external service; Discord's is added by whoever talks to it."""
+def configure_health(services: Services) -> None:
+    """One health check per external service this configuration uses (Discord's bot check
+    is added by the bot), and the gauges saying which LLM and alert destination are in use.
+    Safe to call again after the configuration changed (the demo pins rules)."""
+    monitor, settings = services.health, services.holder.current
+    pool = services.db.pool
 
     async def postgres() -> object:
-        return await db.pool.fetchval("SELECT 1")
+        return await pool.fetchval("SELECT 1")
 
     monitor.register("postgres", postgres)
-    if credentials(holder.current) is not None:
+    if credentials(settings) is not None:
         # The token endpoint: a cached token answers at once; an expired one is renewed.
-        monitor.register("ebay", ebay.tokens.get)
-    llm = extractor.llm_name()
+        monitor.register("ebay", services.ebay.tokens.get)
+    llm = services.extractor.llm_name()
+    for backend in LLM_BACKENDS:
+        if backend != llm:
+            monitor.unregister(backend)
+        LLM_BACKEND.labels(backend).set(1 if backend == llm else 0)
+    LLM_BACKEND.labels("none").set(1 if llm is None else 0)
     if llm is not None:
-        monitor.register(llm, extractor.llm_reachable)
-    webhook = holder.current.discord.webhook_url
-    if holder.current.discord.token is None and webhook is not None:
+        monitor.register(llm, services.extractor.llm_reachable)
+    target = alert_destination(settings)
+    for name in ("discord", "webhook", "console"):
+        ALERT_DESTINATION.labels(name).set(1 if name == target else 0)
+    webhook = settings.discord.webhook_url
+    if target == "webhook" and webhook is not None:
         url = webhook.get_secret_value()
 
         async def discord_webhook() -> bool:
             # GET on a webhook returns the webhook object and posts nothing.
-            async with http.get(url) as response:
+            async with services.http.get(url) as response:
                 return response.status == 200
 
         monitor.register("discord", discord_webhook)
+    elif target == "console":
+
+        async def console() -> bool:
+            return not sys.stdout.closed
+
+        monitor.register("console", console)
 
 
 def start_pipeline(
@@ -259,6 +283,22 @@ async def _serve(services: Services, stop: asyncio.Event) -> None:
     await supervisor.stop()
 
 
+@asynccontextmanager
+async def side_server(services: Services, *, enabled: bool = True) -> AsyncIterator[None]:
+    """The side server (/metrics, /healthz, /readyz) for as long as the block runs."""
+    if not enabled or not services.holder.current.sidecar.enabled:
+        yield
+        return
+    from bot.sidecar import Sidecar
+
+    sidecar = Sidecar(services)
+    await sidecar.start()
+    try:
+        yield
+    finally:
+        await sidecar.stop()
+
+
 def _stop_on_signals() -> asyncio.Event:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -276,7 +316,7 @@ async def run(holder: SettingsHolder) -> None:
     """
     stop = _stop_on_signals()
     holder.subscribe(_on_reload)
-    async with open_services(holder) as services:
+    async with open_services(holder) as services, side_server(services):
         settings = holder.current
         where = "embedded" if services.db.embedded else "from database.url"
         if settings.discord.token is None:
@@ -367,13 +407,18 @@ async def demo(
     With `once`, one pass over every due watch, then exit; otherwise keep running until
     SIGINT/SIGTERM.
     """
-    async with sandbox_for(holder) as sandbox, open_services(holder) as services:
+    async with (
+        sandbox_for(holder) as sandbox,
+        open_services(holder) as services,
+        side_server(services, enabled=not once),
+    ):
         if (
             holder.current.extract.backend != "rules"
             and not await services.extractor.llm_reachable()
         ):
             # The demo is offline: without a reachable LLM, rules read every title.
             holder.pin({"extract": {"backend": "rules"}})
+            configure_health(services)  # no LLM to check or to report down
         created, existing = await seed_examples(services.watches)
         async with services.db.pool.acquire() as conn:
             alerts_before = int(await conn.fetchval("SELECT count(*) FROM alerts"))

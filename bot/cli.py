@@ -27,6 +27,7 @@ from bot.render import (
     watch_dict,
     watch_table,
 )
+from bot.sidecar import SidecarError
 from core.config_reload import SettingsHolder
 from core.db.embedded import EmbeddedPostgresError
 from core.db.migrate import MigrationError
@@ -96,6 +97,9 @@ def _run(coro: Coroutine[Any, Any, T]) -> T:
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_FAILURE)
     except ServiceError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_FAILURE)
+    except SidecarError as exc:
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_FAILURE)
     except (MigrationError, EmbeddedPostgresError) as exc:

@@ -96,7 +96,9 @@ class DatabaseSettings(Section):
 class SidecarSettings(Section):
     enabled: bool = Field(True, description="serve /metrics, /healthz, /readyz and the dashboard")
     host: str = Field("127.0.0.1", min_length=1, description="interface the side server binds")
-    port: int = Field(9321, ge=1, le=65535, description="TCP port of the side server")
+    port: int = Field(
+        9321, ge=0, le=65535, description="TCP port of the side server (0: any free port)"
+    )
 
 
 class DiscordSettings(Section):

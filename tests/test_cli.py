@@ -127,13 +127,13 @@ def test_config_check_bad_value_exits_2_naming_the_key() -> None:
     assert result.stdout == ""
     assert result.stderr.strip() == (
         "config error: sidecar.port: got 'seventy' (from env SPT_SIDECAR__PORT); "
-        "expected an integer (>= 1; <= 65535; TCP port of the side server)"
+        "expected an integer (>= 0; <= 65535; TCP port of the side server (0: any free port))"
     )
 
 
 def test_bad_config_fails_every_command_with_one_line_per_key(tmp_path: Path) -> None:
     config = tmp_path / "c.toml"
-    config.write_text('[sidecar]\nport = 0\n[logging]\nlevel = "chatty"\n', encoding="utf-8")
+    config.write_text('[sidecar]\nport = -1\n[logging]\nlevel = "chatty"\n', encoding="utf-8")
     result = spt("--config", str(config), "watch", "list")
     assert result.returncode == 2
     assert "Traceback" not in result.stderr

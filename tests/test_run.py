@@ -52,7 +52,7 @@ class Process:
 
 def test_run_hot_reloads_and_stops_cleanly(empty_database_url: str, tmp_path: Path) -> None:
     config = tmp_path / "spt.toml"
-    config.write_text('[logging]\nlevel = "INFO"\n[sidecar]\nport = 9400\n', encoding="utf-8")
+    config.write_text('[logging]\nlevel = "INFO"\n[sidecar]\nport = 0\n', encoding="utf-8")
     spt = Process(["--config", str(config), "--database-url", empty_database_url, "run"])
     try:
         spt.wait_for("applied migration 001_initial")

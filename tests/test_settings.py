@@ -141,7 +141,7 @@ def test_defaults() -> None:
 
 BAD_FILE_VALUES = [
     ("[sidecar]\nport = 70000\n", "sidecar.port: got 70000", "<= 65535"),
-    ("[sidecar]\nport = 0\n", "sidecar.port: got 0", ">= 1"),
+    ("[sidecar]\nport = -1\n", "sidecar.port: got -1", ">= 0"),
     ('[sidecar]\nport = "nine"\n', "sidecar.port: got 'nine'", "an integer"),
     ('[sidecar]\nenabled = "maybe"\n', "sidecar.enabled: got 'maybe'", "true or false"),
     ('[logging]\nlevel = "loud"\n', "logging.level: got 'LOUD'", "one of 'DEBUG'"),
@@ -184,7 +184,7 @@ def test_bad_file_value_names_key_value_and_expectation(
 def test_every_bad_key_gets_its_own_line(tmp_path: Path) -> None:
     config = write(
         tmp_path / "c.toml",
-        '[sidecar]\nport = 0\n[logging]\nlevel = "x"\n[ebay]\npage_size = 500\n',
+        '[sidecar]\nport = -1\n[logging]\nlevel = "x"\n[ebay]\npage_size = 500\n',
     )
     lines = errors_of(config_path=config, cli=None, environ={})
     assert [line.split(":")[0] for line in lines] == [
@@ -220,7 +220,7 @@ def test_bad_flag_value_names_the_flag() -> None:
     lines = errors_of(config_path=None, cli=layer, environ={})
     assert lines == [
         "sidecar.port: got 'http' (from flag --sidecar-port); "
-        "expected an integer (>= 1; <= 65535; TCP port of the side server)"
+        "expected an integer (>= 0; <= 65535; TCP port of the side server (0: any free port))"
     ]
 
 

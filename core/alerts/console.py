@@ -10,6 +10,7 @@ from typing import Any, TextIO
 
 from core.db import alerts as repo
 from core.db.pool import Pool
+from core.observability.metrics import ALERTS
 
 Clock = Callable[[], datetime]
 
@@ -58,4 +59,6 @@ class ConsoleDelivery:
                     conn, row["outbox_id"], self._worker, "delivered", self._clock(),
                     duration_ms=int((time.perf_counter() - started) * 1000),
                 )  # fmt: skip
-        return sum(1 for r in rows if r["alert_status"] not in ("dismissed", "muted"))
+        delivered = sum(1 for r in rows if r["alert_status"] not in ("dismissed", "muted"))
+        ALERTS.labels("delivered").inc(delivered)
+        return delivered

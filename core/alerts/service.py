@@ -22,17 +22,19 @@ log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 
 
+def destination_mode(settings: Settings) -> str:
+    """`alerts.delivery` resolved: auto is Discord with a token, else the webhook, else console."""
+    mode = settings.alerts.delivery
+    if mode != "auto":
+        return mode
+    if settings.discord.token:
+        return "discord"
+    return "webhook" if settings.discord.webhook_url else "console"
+
+
 def destination(settings: Settings, watch: Watch) -> tuple[str, str]:
     """Where an alert goes under `alerts.delivery` (auto: Discord, then webhook, then console)."""
-    mode = settings.alerts.delivery
-    if mode == "auto":
-        mode = (
-            "discord"
-            if settings.discord.token
-            else "webhook"
-            if settings.discord.webhook_url
-            else "console"
-        )
+    mode = destination_mode(settings)
     channel = watch.channel_id or settings.discord.alert_channel_id
     if mode == "discord" and channel:
         return "discord_channel", str(channel)

@@ -161,3 +161,14 @@ async def sample_prices(
         now, window_days, [key], currency, limit,
     )  # fmt: skip
     return [r["unit"] for r in rows]
+
+
+async def maturity(conn: Connection, min_samples: int) -> tuple[int, int]:
+    """(warm, cold) baselines: with at least `min_samples` samples, and with fewer."""
+    row = await conn.fetchrow(
+        "SELECT count(*) FILTER (WHERE sample_count >= $1) AS warm, "
+        "count(*) FILTER (WHERE sample_count < $1) AS cold FROM baselines",
+        min_samples,
+    )
+    assert row is not None
+    return int(row["warm"]), int(row["cold"])

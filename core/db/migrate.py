@@ -6,6 +6,7 @@ since databases that already ran it would silently differ from new ones.
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import logging
 import re
@@ -138,3 +139,26 @@ async def migrate(pool: asyncpg.Pool, migrations: list[Migration] | None = None)
         finally:
             await conn.execute("SELECT pg_advisory_unlock($1)", _LOCK_KEY)
     return done
+
+
+READINESS_TIMEOUT_SECONDS = 3.0
+
+
+async def readiness(pool: asyncpg.Pool) -> str | None:
+    """Why this database cannot serve spt now (unreachable, migrations behind or edited),
+    or None when it can."""
+    timeout = READINESS_TIMEOUT_SECONDS
+    try:
+        async with asyncio.timeout(timeout):
+            async with pool.acquire() as conn:
+                await conn.fetchval("SELECT 1")
+                waiting = await pending(conn)
+    except MigrationError as exc:
+        return f"migrations: {exc}"
+    except TimeoutError:
+        return f"database did not answer within {timeout:g}s"
+    except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        return f"database unreachable: {exc}"
+    if waiting:
+        return "migrations pending: " + ", ".join(m.label for m in waiting)
+    return None

@@ -28,14 +28,17 @@ from core.marketplace.client import EbayClient, SearchRequest
 from core.marketplace.conditions import condition_ids_for
 from core.marketplace.quota import DailyBudget, QuotaExhaustedError, QuotaState
 from core.observability.metrics import (
+    INGEST_INTERVAL,
     INGEST_PAUSED,
     INGEST_STRETCH,
     JOB_ERRORS,
     JOB_LAST_SUCCESS,
+    LAST_NEW_LISTING,
     LISTINGS_DEACTIVATED,
     LISTINGS_INGESTED,
     SOLD_RECORDED,
     WATCH_RUNS,
+    WATCHES_ENABLED,
 )
 from core.resilience import ServiceError
 from core.settings import Settings
@@ -174,6 +177,8 @@ def _count_ingested(watch: Watch, outcome: PageOutcome) -> None:
     market = watch.marketplace.value
     LISTINGS_INGESTED.labels(market, "new").inc(outcome.new)
     LISTINGS_INGESTED.labels(market, "seen_again").inc(outcome.seen - outcome.new)
+    if outcome.new:
+        LAST_NEW_LISTING.set_to_current_time()
 
 
 @dataclass
@@ -249,9 +254,8 @@ class IngestScheduler:
                 result.paused_until = self.paused_until
                 break
             async with self._pool.acquire() as conn:
-                self.stretch = stretch_factor(
-                    await schedule_repo.demand(conn), state.remaining, now, state.reset_at
-                )
+                demand = await schedule_repo.demand(conn)
+                self.stretch = stretch_factor(demand, state.remaining, now, state.reset_at)
                 claimed = await schedule_repo.claim_due(
                     conn,
                     self.holder,
@@ -260,6 +264,9 @@ class IngestScheduler:
                     self._batch,
                 )
             INGEST_STRETCH.set(self.stretch)
+            WATCHES_ENABLED.set(len(demand))
+            if demand:
+                INGEST_INTERVAL.set(min(interval for interval, _ in demand) * self.stretch)
             if not claimed:
                 break
             exhausted = False

@@ -9,6 +9,7 @@ Real calls update the same gauge through the resilience policy in between.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -47,6 +48,14 @@ class HealthMonitor:
     def register(self, service: str, check: Check) -> None:
         """Check `service` with `check` (which raises or returns False when it is down)."""
         self._checks[service] = check
+
+    def unregister(self, service: str) -> None:
+        """Stop checking a service spt no longer uses, and drop its `_up` series (a stale
+        0 would keep an alert firing)."""
+        self._checks.pop(service, None)
+        self._latest.pop(service, None)
+        with contextlib.suppress(KeyError):
+            EXTERNAL_SERVICE_UP.remove(service)
 
     @property
     def services(self) -> list[str]:

@@ -175,3 +175,70 @@ ALERTS = Counter(
     ["event"],
     registry=REGISTRY,
 )
+SCORES = Histogram(
+    "spt_listing_scores",
+    "Deal scores computed (0-100).",
+    buckets=(10, 20, 30, 40, 50, 60, 70, 80, 90, 100),
+    registry=REGISTRY,
+)
+BASELINES = Gauge(
+    "spt_baselines",
+    "Baselines by maturity: warm (enough samples to judge prices) or cold.",
+    ["state"],
+    registry=REGISTRY,
+)
+LAST_NEW_LISTING = Gauge(
+    "spt_listings_last_new_timestamp_seconds",
+    "When a search last found a listing spt had not seen (Unix time; process start at first).",
+    registry=REGISTRY,
+)
+INGEST_INTERVAL = Gauge(
+    "spt_ingest_interval_seconds",
+    "The shortest poll interval of the enabled watches, stretched to fit the budget.",
+    registry=REGISTRY,
+)
+WATCHES_ENABLED = Gauge(
+    "spt_watches_enabled", "Watches that search eBay on a schedule.", registry=REGISTRY
+)
+LLM_BACKEND = Gauge(
+    "spt_llm_backend",
+    '1 for the LLM backend extraction may ask (backend="none" when rules read every title).',
+    ["backend"],
+    registry=REGISTRY,
+)
+ALERT_DESTINATION = Gauge(
+    "spt_alert_destination",
+    "1 for where alerts go by default: discord, webhook or console.",
+    ["destination"],
+    registry=REGISTRY,
+)
+
+LLM_BACKENDS = ("ollama", "anthropic", "openai_compat")
+MARKETPLACES = ("EBAY_US", "EBAY_GB", "EBAY_DE", "EBAY_AU")
+JOBS = ("ingest", "extract", "baselines", "delivery", "health")
+
+
+def initialise_series() -> None:
+    """Create every bounded label combination at zero, so dashboards and alert rules see a
+    series from the first scrape (a missing series is not a zero in PromQL)."""
+    for status in ("success", "error"):
+        EBAY_REQUESTS.labels(status)
+        DISCORD_REQUESTS.labels(status)
+        WATCH_RUNS.labels(status)
+        for backend in LLM_BACKENDS:
+            LLM_REQUESTS.labels(backend, status)
+    for backend in LLM_BACKENDS:
+        LLM_REQUEST_DURATION.labels(backend)
+        for direction in ("input", "output"):
+            LLM_TOKENS.labels(backend, direction)
+    for method in ("rules", "llm"):
+        EXTRACTIONS.labels(method)
+    for event in ("created", "delivered", "failed", "digested"):
+        ALERTS.labels(event)
+    for market in MARKETPLACES:
+        for kind in ("new", "seen_again"):
+            LISTINGS_INGESTED.labels(market, kind)
+    for job in JOBS:
+        JOB_ERRORS.labels(job)
+    for state in ("warm", "cold"):
+        BASELINES.labels(state)

@@ -18,7 +18,7 @@ from typing import Any
 
 from core.db import baselines as repo
 from core.db.pool import Pool
-from core.observability.metrics import JOB_ERRORS, JOB_LAST_SUCCESS
+from core.observability.metrics import BASELINES, JOB_ERRORS, JOB_LAST_SUCCESS
 from core.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -82,9 +82,12 @@ class BaselineService:
     async def refresh(self, keys: list[str] | None = None) -> RefreshResult:
         """Recompute every baseline, or only those of `keys`."""
         now = self._clock()
-        window = self._settings().scoring.baseline_window_days
+        scoring = self._settings().scoring
         async with self._pool.acquire() as conn:
-            refreshed, removed = await repo.refresh(conn, now, window, keys)
+            refreshed, removed = await repo.refresh(conn, now, scoring.baseline_window_days, keys)
+            warm, cold = await repo.maturity(conn, scoring.cold_start_min_samples)
+        BASELINES.labels("warm").set(warm)
+        BASELINES.labels("cold").set(cold)
         if keys is None:
             self._last_refresh = now
         if self._on_refreshed is not None and (keys is None or keys):

@@ -9,6 +9,7 @@ from typing import Any
 from core.db import scores as repo
 from core.db.pool import Pool
 from core.marketplace.conditions import effective_condition
+from core.observability.metrics import SCORES
 from core.pricing.scoring import Facts, Market, score
 from core.settings import Settings
 
@@ -63,6 +64,7 @@ class Scorer:
             for row in rows:
                 result = score(_facts(row), _market(row), config.weights,
                                config.cold_start_min_samples, now)  # fmt: skip
+                SCORES.observe(result.value)
                 results.append(
                     repo.ScoreRow(
                         listing_id=row["listing_id"],

@@ -38,6 +38,7 @@ async def test_spt_run_with_a_token_connects_answers_and_stops_on_sigterm(
         "SPT_DISCORD__API_BASE_URL": fake.base_url,
         "SPT_LOGGING__FORMAT": "json",
         "SPT_EXTRACT__BACKEND": "rules",
+        "SPT_SIDECAR__PORT": "0",
     })  # fmt: skip
     process = await asyncio.create_subprocess_exec(
         str(SPT), "--database-url", database_url, "run",
@@ -134,7 +135,8 @@ async def test_a_rejected_token_fails_spt_run_with_a_clear_message(
     fake: FakeDiscord, database_url: str
 ) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("SPT_")}
-    env.update({"DISCORD_TOKEN": "not-the-token", "SPT_DISCORD__API_BASE_URL": fake.base_url})
+    env.update({"DISCORD_TOKEN": "not-the-token", "SPT_DISCORD__API_BASE_URL": fake.base_url,
+                "SPT_SIDECAR__PORT": "0"})  # fmt: skip
     process = await asyncio.create_subprocess_exec(
         str(SPT), "--database-url", database_url, "run", env=env,
         stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.PIPE,
