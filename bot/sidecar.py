@@ -65,6 +65,10 @@ def build_app(services: Services) -> web.Application:
     app.router.add_get("/metrics", metrics)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
+    if services.holder.current.web.enabled:
+        from bot import web as dashboard
+
+        dashboard.setup(app, services)
     return app
 
 
@@ -93,7 +97,9 @@ class Sidecar:
             ) from None
         host, port = self._runner.addresses[0][:2]
         self.url = f"http://{host}:{port}"
-        log.info("side server on %s (/metrics, /healthz, /readyz)", self.url)
+        web_on = self._services.holder.current.web.enabled
+        log.info("side server on %s (%s/metrics, /healthz, /readyz)", self.url,
+                 "dashboard at /, " if web_on else "")  # fmt: skip
         return self.url
 
     async def stop(self) -> None:

@@ -159,6 +159,30 @@ def money(text: str | None, what: str) -> Decimal | None:
     return value.quantize(Decimal("0.01"))
 
 
+@dataclass(frozen=True)
+class ListingFilters:
+    """What a listing page may be narrowed and ordered by (all optional)."""
+
+    watch_id: int | None = None
+    kind: ComponentType | None = None
+    marketplace: str | None = None
+    min_score: float | None = None
+    max_score: float | None = None
+    min_price: Decimal | None = None
+    max_price: Decimal | None = None
+    text: str | None = None
+    sort: str = "recent"
+
+
+@dataclass(frozen=True)
+class ListingPage:
+    """One page of listings and whether another follows."""
+
+    items: list[ListingSummary]
+    number: int
+    has_next: bool
+
+
 class ListingBrowser:
     """Lists, searches and shows listings within one scope."""
 
@@ -208,6 +232,27 @@ class ListingBrowser:
                 max_unit_price=max_unit_price, limit=min(limit, MAX_ROWS),
             )  # fmt: skip
         return [ListingSummary.from_row(r) for r in rows]
+
+    async def page(
+        self, guild_id: int | None, filters: ListingFilters, number: int = 1, size: int = 50
+    ) -> ListingPage:
+        """A page of the scope's listings, newest first unless sorted otherwise."""
+        if filters.sort not in repo.SORTS:
+            raise BrowseError(f"unknown sort {filters.sort!r}; use one of {', '.join(repo.SORTS)}")
+        words = [w for w in (filters.text or "").lower().split() if w]
+        if len(words) > MAX_WORDS:
+            raise BrowseError(f"give at most {MAX_WORDS} words (got {len(words)})")
+        async with self._pool.acquire() as conn:
+            rows = await repo.page(
+                conn, guild_id, watch_id=filters.watch_id,
+                component_type=filters.kind.value if filters.kind else None,
+                marketplace=filters.marketplace, min_score=filters.min_score,
+                max_score=filters.max_score, min_price=filters.min_price,
+                max_price=filters.max_price, words=words, sort=filters.sort,
+                limit=size + 1, offset=(number - 1) * size,
+            )  # fmt: skip
+        items = [ListingSummary.from_row(r) for r in rows[:size]]
+        return ListingPage(items, number, len(rows) > size)
 
     async def resolve(self, guild_id: int | None, ref: str) -> int:
         """The listing id behind a user's reference (spt id, eBay item number or URL)."""

@@ -264,6 +264,14 @@ class ScheduleSettings(Section):
     )
 
 
+class WebSettings(Section):
+    enabled: bool = Field(True, description="serve the dashboard at / on the side server")
+    admin_token: SecretStr | None = Field(
+        None, description="token that unlocks dismiss, restore and pause; unset: read-only"
+    )
+    page_size: int = reloadable(50, "rows per page of the dashboard's lists", ge=10, le=200)
+
+
 class LoggingSettings(Section):
     level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = reloadable("INFO", "log level")
     format: Literal["auto", "json", "text"] = reloadable(
@@ -298,6 +306,7 @@ class Settings(BaseSettings):
     scoring: ScoringSettings = Field(default_factory=ScoringSettings)
     alerts: AlertSettings = Field(default_factory=AlertSettings)
     schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
+    web: WebSettings = Field(default_factory=WebSettings)
     logging: LoggingSettings = Field(default_factory=LoggingSettings)
 
 

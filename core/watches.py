@@ -326,6 +326,11 @@ class WatchService:
             rows = await repo.names(conn, guild_id, fragment.strip()[:100], limit)
         return [(r["id"], r["name"], r["enabled"]) for r in rows]
 
+    async def stats(self, guild_id: int | None) -> dict[int, dict[str, Any]]:
+        """Hits, alerts and the last alert's time per watch of the scope."""
+        async with self._pool.acquire() as conn:
+            return await repo.stats(conn, guild_id)
+
     async def overview(self, guild_id: int | None, now: datetime) -> dict[str, Any]:
         """Counts and times of the scope's watches, and the ones with problems."""
         async with self._pool.acquire() as conn:

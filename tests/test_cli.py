@@ -242,7 +242,7 @@ def test_migrate_reports_up_to_date(database_url: str) -> None:
 
 def test_migrate_applies_to_an_empty_database(empty_database_url: str) -> None:
     result = invoke("--database-url", empty_database_url, "migrate")
-    assert result.stdout.strip() == "applied: 001_initial, 002_bot"
+    assert result.stdout.strip() == "applied: 001_initial, 002_bot, 003_dashboard"
 
 
 def test_demo_seeds_example_watches_once(empty_database_url: str) -> None:
@@ -250,7 +250,7 @@ def test_demo_seeds_example_watches_once(empty_database_url: str) -> None:
     assert first.exit_code == 0, first.stdout
     summary = last_json(first.stdout)
     assert isinstance(summary, dict)
-    assert summary["migrations_applied"] == ["001_initial", "002_bot"]
+    assert summary["migrations_applied"] == ["001_initial", "002_bot", "003_dashboard"]
     assert summary["watches_created"] == 5
     assert {w["type"] for w in summary["watches"]} == {"ram", "drive", "gpu", "server", "cpu"}
     assert {w["marketplace"] for w in summary["watches"]} == {

@@ -106,6 +106,25 @@ class AlertService:
                              row["listing_id"], decision.reason, extra=context)  # fmt: skip
         return created
 
+    async def history(
+        self,
+        guild_id: int | None,
+        *,
+        status: str | None = None,
+        watch_id: int | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> list[dict[str, Any]]:
+        """A page of the scope's alerts, newest first, with delivery attempts."""
+        async with self._pool.acquire() as conn:
+            return await repo.history(conn, guild_id, status=status, watch_id=watch_id,
+                                      limit=limit, offset=offset)  # fmt: skip
+
+    async def scopes(self) -> list[int | None]:
+        """Every scope with watches (None: the local scope)."""
+        async with self._pool.acquire() as conn:
+            return await repo.scopes(conn)
+
     async def recent(self, guild_id: int | None, limit: int = 20) -> list[dict[str, Any]]:
         """The latest alerts of a scope."""
         async with self._pool.acquire() as conn:

@@ -373,3 +373,38 @@ async def mute_watch(conn: Connection, guild_id: int | None, watch_id: int, unti
             watch_id,
         )
     return int(result.rsplit(" ", 1)[-1])
+
+
+async def history(
+    conn: Connection,
+    guild_id: int | None,
+    *,
+    status: str | None,
+    watch_id: int | None,
+    limit: int,
+    offset: int,
+) -> list[dict[str, Any]]:
+    """A page of the scope's alerts, newest first, with delivery attempts and the last error."""
+    rows = await conn.fetch(
+        """
+        SELECT a.id, a.created_at, a.status, a.score, a.unit_price, a.currency, a.cold_start,
+               a.sequence, a.watch_id, a.listing_id, a.feedback, a.delivered_at, a.dismissed_at,
+               w.name AS watch_name, l.title, l.url, o.last_error, o.destination_kind,
+               (SELECT count(*) FROM delivery_attempts d WHERE d.outbox_id = a.outbox_id)
+                   AS attempts
+        FROM alerts a JOIN watches w ON w.id = a.watch_id JOIN listings l ON l.id = a.listing_id
+        LEFT JOIN outbox o ON o.id = a.outbox_id
+        WHERE COALESCE(a.guild_id, 0) = COALESCE($1::bigint, 0)
+          AND ($2::text IS NULL OR a.status = $2)
+          AND ($3::bigint IS NULL OR a.watch_id = $3)
+        ORDER BY a.created_at DESC, a.id DESC LIMIT $4 OFFSET $5
+        """,
+        guild_id, status, watch_id, limit, offset,
+    )  # fmt: skip
+    return [dict(r) for r in rows]
+
+
+async def scopes(conn: Connection) -> list[int | None]:
+    """Every scope that has watches (None is the local scope), local first."""
+    rows = await conn.fetch("SELECT DISTINCT guild_id FROM watches ORDER BY guild_id NULLS FIRST")
+    return [r["guild_id"] for r in rows]

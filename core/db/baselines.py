@@ -115,18 +115,22 @@ _COLUMNS = (
 
 
 async def list_all(
-    conn: Connection, currency: str | None, min_samples: int, prefix: str | None, limit: int
+    conn: Connection,
+    currency: str | None,
+    min_samples: int,
+    prefix: str | None,
+    limit: int,
+    offset: int = 0,
+    contains: str | None = None,
 ) -> list[dict[str, Any]]:
     """Baselines, most samples first, optionally filtered."""
     rows = await conn.fetch(
         f"SELECT {_COLUMNS} FROM baselines WHERE ($1::text IS NULL OR currency = $1) "
-        "AND sample_count >= $2 AND ($3::text IS NULL OR product_key LIKE $3 || '%') "
-        "ORDER BY sample_count DESC, product_key, currency LIMIT $4",
-        currency,
-        min_samples,
-        prefix,
-        limit,
-    )
+        "AND sample_count >= $2 AND ($3::text IS NULL OR starts_with(product_key, $3)) "
+        "AND ($6::text IS NULL OR strpos(product_key, $6) > 0) "
+        "ORDER BY sample_count DESC, product_key, currency LIMIT $4 OFFSET $5",
+        currency, min_samples, prefix, limit, offset, contains,
+    )  # fmt: skip
     return [dict(r) for r in rows]
 
 

@@ -218,3 +218,82 @@ async def last_alert_prices(
         list(item_ids),
     )
     return {r["item_id"]: r["unit_price"] for r in rows}
+
+
+_UNIT = (
+    "COALESCE(s.unit_price, "
+    "round((l.price + COALESCE(l.shipping, 0)) / COALESCE(e.quantity, 1), 2))"
+)
+# Sorting by score or price shows scored listings only: then the order follows an index
+# (scores_score_rank, scores_unit_price) instead of sorting every listing of the scope.
+_ORDER = {
+    "recent": "l.first_seen_at DESC, l.id DESC",
+    "score": "s.score DESC, s.listing_id DESC",
+    "price": "s.unit_price ASC, s.listing_id ASC",
+    "price_desc": "s.unit_price DESC, s.listing_id DESC",
+}
+SORTS = tuple(_ORDER)
+
+
+async def page(
+    conn: Connection,
+    guild_id: int | None,
+    *,
+    watch_id: int | None = None,
+    component_type: str | None = None,
+    marketplace: str | None = None,
+    min_score: float | None = None,
+    max_score: float | None = None,
+    min_price: Decimal | None = None,
+    max_price: Decimal | None = None,
+    words: Sequence[str] = (),
+    sort: str = "recent",
+    limit: int = 50,
+    offset: int = 0,
+) -> list[dict[str, Any]]:
+    """A page of the scope's listings (active or not), filtered and sorted; `limit` rows."""
+    args: list[Any] = [guild_id]
+    where: list[str] = []
+
+    def arg(value: Any) -> str:
+        args.append(value)
+        return f"${len(args)}"
+
+    # Only the filters given are in the statement (see `top`).
+    if watch_id is not None:
+        mark = arg(watch_id)
+        where.append(f"l.id IN (SELECT listing_id FROM watch_hits WHERE watch_id = {mark})")
+        where.append(f"EXISTS (SELECT 1 FROM watches w WHERE w.id = {mark} "
+                     "AND COALESCE(w.guild_id, 0) = COALESCE($1::bigint, 0))")  # fmt: skip
+    else:
+        where.append(_SEEN_BY_SCOPE)
+    if component_type is not None:
+        where.append(f"e.component_type = {arg(component_type)}")
+    if marketplace is not None:
+        where.append(f"l.marketplace = {arg(marketplace)}")
+    if min_score is not None:
+        where.append(f"s.score >= {arg(min_score)}")
+    if max_score is not None:
+        where.append(f"s.score <= {arg(max_score)}")
+    if min_price is not None:
+        where.append(f"{_UNIT} >= {arg(min_price)}")
+    if max_price is not None:
+        where.append(f"{_UNIT} <= {arg(max_price)}")
+    if words:
+        where.append(f"NOT EXISTS (SELECT 1 FROM unnest({arg([w.lower() for w in words])}::text[])"
+                     " AS word WHERE strpos(lower(l.title), word) = 0)")  # fmt: skip
+    rows = await conn.fetch(
+        f"""
+        SELECT {_SUMMARY}, l.first_seen_at, s.score, s.cold_start, e.product_key,
+               e.component_type, {_UNIT} AS unit_price,
+               s.breakdown -> 'price' ->> 'position' AS price_position
+        FROM listings l
+        LEFT JOIN extractions e ON e.listing_id = l.id AND e.is_current
+        {"LEFT " if sort == "recent" else ""}JOIN scores s ON s.listing_id = l.id AND s.is_current
+        WHERE {" AND ".join(where)}
+        ORDER BY {_ORDER[sort]}
+        LIMIT {arg(limit)} OFFSET {arg(offset)}
+        """,
+        *args,
+    )
+    return [dict(r) for r in rows]

@@ -16,6 +16,7 @@ WRITABLE = (
     "threshold", "cold_start_opt_in", "realert_step_pct", "poll_interval_seconds", "enabled",
 )  # fmt: skip
 _SCOPE = "guild_id IS NOT DISTINCT FROM $1"
+_W_SCOPE = "w.guild_id IS NOT DISTINCT FROM $1"
 _RETURNING = "RETURNING *"
 
 
@@ -140,3 +141,18 @@ async def problems(conn: Connection, guild_id: int | None) -> list[dict[str, Any
         guild_id,
     )
     return [dict(r) for r in rows]
+
+
+async def stats(conn: Connection, guild_id: int | None) -> dict[int, dict[str, Any]]:
+    """Hits and alerts per watch of the scope (for the dashboard's watch list)."""
+    rows = await conn.fetch(
+        f"""
+        SELECT w.id,
+               (SELECT count(*) FROM watch_hits h WHERE h.watch_id = w.id) AS hits,
+               (SELECT count(*) FROM alerts a WHERE a.watch_id = w.id) AS alerts,
+               (SELECT max(a.created_at) FROM alerts a WHERE a.watch_id = w.id) AS last_alert_at
+        FROM watches w WHERE {_W_SCOPE}
+        """,
+        guild_id,
+    )
+    return {r["id"]: dict(r) for r in rows}

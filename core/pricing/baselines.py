@@ -112,10 +112,13 @@ class BaselineService:
         min_samples: int = 0,
         prefix: str | None = None,
         limit: int = 100,
+        offset: int = 0,
+        contains: str | None = None,
     ) -> list[Baseline]:
         """Baselines, most samples first."""
         async with self._pool.acquire() as conn:
-            rows = await repo.list_all(conn, currency, min_samples, prefix, limit)
+            rows = await repo.list_all(conn, currency, min_samples, prefix, limit, offset,
+                                       contains)  # fmt: skip
         return [Baseline.from_row(r) for r in rows]
 
     async def get(self, key: str) -> list[Baseline]:
