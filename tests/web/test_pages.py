@@ -287,3 +287,19 @@ async def test_changes_need_sign_in_and_the_forms_csrf_token(admin_site: Site) -
     await site.client.post("/logout")
     after = await site.client.post(url, data={"scope": str(GUILD), "csrf": csrf})
     assert after.status == 403
+
+
+@pytest.mark.parametrize(
+    ("path", "problem"),
+    [
+        ("/alerts?status=bogus", "status: input should be"),
+        ("/alerts?watch=-1", "watch: input should be greater than or equal to 1"),
+        ("/baselines?currency=XYZ", "currency: input should be"),
+        ("/baselines?min_samples=lots", "min_samples: &#39;lots&#39; is not a number"),
+        (f"/baselines/{KEY}?days=0", "days: input should be greater than or equal to 1"),
+        ("/?page=2", "page: is not a parameter of this page"),
+    ],
+)
+async def test_every_page_validates_its_parameters(site: Site, path: str, problem: str) -> None:
+    page = await site.page(path, status=400)
+    assert problem in page
