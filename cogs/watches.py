@@ -24,6 +24,12 @@ from core.marketplace.wiring import credentials
 from core.watches import Watch
 
 CLEAR = {"none", "clear", "-", "off"}
+# Option descriptions `/watch add` and `/watch edit` share.
+LOWEST = "Lowest unit price"
+HIGHEST = "Highest unit price"
+CONDITIONS = "Accepted conditions, comma-separated"
+THRESHOLD = "Score from 0 to 100 a listing needs to alert"
+COLD_START = "Alert even before the product has enough prices to judge"
 # The bot needs these in an alert channel to post embeds with buttons.
 _NEEDED = ("view_channel", "send_messages", "embed_links")
 
@@ -100,12 +106,12 @@ class Watches(commands.GroupCog, group_name="watch", group_description="Saved eB
         query="The eBay search words, e.g. 32GB DDR4 ECC RDIMM",
         kind="What the listings are: ram, drive, server, cpu, nic, gpu, ...",
         marketplace="The eBay site to search (default: the server's)",
-        min_price="Lowest unit price in the marketplace's currency, e.g. 20",
-        max_price="Highest unit price in the marketplace's currency, e.g. 60",
-        conditions="Accepted conditions, comma-separated (default: anything but for parts)",
-        threshold="Score from 0 to 100 a listing needs to alert (default 80)",
+        min_price=f"{LOWEST} in the marketplace's currency, e.g. 20",
+        max_price=f"{HIGHEST} in the marketplace's currency, e.g. 60",
+        conditions=f"{CONDITIONS} (default: anything but for parts)",
+        threshold=f"{THRESHOLD} (default 80)",
         channel="Where alerts go (default: this channel)",
-        cold_start="Alert even before the product has enough prices to judge",
+        cold_start=COLD_START,
         filters="Attribute filters, separated by ';', e.g. capacity_gb>=32; generation=DDR4",
     )
     @app_commands.autocomplete(
@@ -150,12 +156,12 @@ class Watches(commands.GroupCog, group_name="watch", group_description="Saved eB
         name="A new name",
         query="New eBay search words",
         marketplace="Another eBay site",
-        min_price="Lowest unit price; 'none' removes the limit",
-        max_price="Highest unit price; 'none' removes the limit",
-        conditions="Accepted conditions, comma-separated; 'none' accepts anything but for parts",
-        threshold="Score from 0 to 100 a listing needs to alert",
+        min_price=f"{LOWEST}; 'none' removes the limit",
+        max_price=f"{HIGHEST}; 'none' removes the limit",
+        conditions=f"{CONDITIONS}; 'none' accepts anything but for parts",
+        threshold=THRESHOLD,
         channel="Where alerts go",
-        cold_start="Alert even before the product has enough prices to judge",
+        cold_start=COLD_START,
         realert_step="Unit-price drop in percent before a listing alerts again",
         poll_minutes="Minutes between searches (1 to 1440)",
     )
