@@ -409,14 +409,13 @@ def status(report: StatusReport, now: datetime) -> discord.Embed:
     )
     embed.add_field(name="Services", value=services or "none checked yet", inline=False)
     q = report.quota
-    if q is not None:
-        quota = (f"{q.used:,} of {q.limit:,} calls used, {q.remaining:,} left · resets "
-                 f"{when(q.reset_at)}")  # fmt: skip
-        if report.ingestion_paused:
-            quota += "\n⏸️ ingestion paused until the reset"
-        if report.stretch > 1:
-            quota += f"\nintervals stretched x{report.stretch:.2f} to fit the budget"
-        embed.add_field(name="eBay quota", value=quota, inline=False)
+    quota = (f"{q.used:,} of {q.limit:,} calls used, {q.remaining:,} left · resets "
+             f"{when(q.reset_at)}")  # fmt: skip
+    if report.ingestion_paused:
+        quota += "\n⏸️ ingestion paused until the reset"
+    if report.stretch > 1:
+        quota += f"\nintervals stretched x{report.stretch:.2f} to fit the budget"
+    embed.add_field(name="eBay quota", value=quota, inline=False)
     queue = report.queue
     embed.add_field(
         name="Extraction queue",

@@ -13,16 +13,14 @@ from datetime import UTC, datetime
 from typing import Any
 
 from core.db import extraction as extraction_repo
-from core.db import schedule as schedule_repo
 from core.db.pool import Pool
-from core.jobs.fairness import stretch_factor
+from core.jobs.status import ingest_status
 from core.marketplace.quota import DailyBudget, QuotaState
 from core.observability.health import HealthMonitor, ServiceHealth
-from core.observability.metrics import REGISTRY
+from core.observability.metrics import JOBS, REGISTRY
 from core.watches import WatchService
 
 Clock = Callable[[], datetime]
-JOBS = ("ingest", "extract", "baselines", "delivery", "health")
 
 
 @dataclass(frozen=True)
@@ -41,7 +39,7 @@ class StatusReport:
     """Everything `/status` shows."""
 
     services: list[ServiceHealth]
-    quota: QuotaState | None
+    quota: QuotaState
     ingestion_paused: bool
     stretch: float
     queue: dict[str, int]
@@ -56,7 +54,7 @@ class StatusService:
     def __init__(
         self,
         pool: Pool,
-        budget: DailyBudget | None,
+        budget: DailyBudget,
         monitor: HealthMonitor,
         watches: WatchService,
         clock: Clock,
@@ -73,11 +71,9 @@ class StatusService:
         latest = self._monitor.latest()
         if any(name not in latest for name in self._monitor.services):
             latest = await self._monitor.check_all()
-        quota = await self._budget.state() if self._budget is not None else None
+        ingest = await ingest_status(self._pool, self._budget, now)  # quota, pause, stretch
         async with self._pool.acquire() as conn:
             queue = await extraction_repo.counts(conn)
-            demand = await schedule_repo.demand(conn)
-        stretch = stretch_factor(demand, quota.remaining, now, quota.reset_at) if quota else 1.0
         facts = await self._watches.overview(guild_id, now)
         problems = [
             WatchProblem(p["id"], p["name"], p["last_error"], p["delivery_error"],
@@ -86,9 +82,9 @@ class StatusService:
         ]  # fmt: skip
         return StatusReport(
             services=[latest[name] for name in self._monitor.services if name in latest],
-            quota=quota,
-            ingestion_paused=quota is not None and quota.remaining <= 0,
-            stretch=stretch,
+            quota=ingest.quota,
+            ingestion_paused=ingest.paused,
+            stretch=ingest.stretch,
             queue=queue,
             watches=facts,
             problems=problems,

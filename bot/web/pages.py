@@ -43,6 +43,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 SERVICES: web.AppKey[Services] = web.AppKey("dashboard_services")
 SVG = "image/svg+xml"
+SCOPES: web.RequestKey[list[int | None]] = web.RequestKey("scopes", list)
 
 
 class PageNotFoundError(LookupError):
@@ -59,8 +60,7 @@ def _token(request: web.Request) -> Any:
 
 async def _context(request: web.Request, page: Params, /, **values: Any) -> dict[str, Any]:
     """What every page's template gets: scopes, sign-in state, the CSRF token."""
-    services = _services(request)
-    scopes = await services.alerts.scopes()
+    scopes = await _scopes(request)
     scope = scope_of(page, scopes)
     if scope not in scopes:
         scopes = [scope, *scopes]
@@ -79,8 +79,15 @@ async def _context(request: web.Request, page: Params, /, **values: Any) -> dict
     }
 
 
+async def _scopes(request: web.Request) -> list[int | None]:
+    """The scopes that have watches, read once per request (the page and its frame ask)."""
+    if SCOPES not in request:
+        request[SCOPES] = await _services(request).alerts.scopes()
+    return request[SCOPES]
+
+
 async def _resolved_scope(request: web.Request, params: Params) -> int | None:
-    return scope_of(params, await _services(request).alerts.scopes())
+    return scope_of(params, await _scopes(request))
 
 
 # ------------------------------------------------------------------ pages
