@@ -349,6 +349,14 @@ class DemoResult:
     alerts: int
     delivered: int
 
+    @property
+    def alerts_per_1000(self) -> float:
+        """Alerts created per 1,000 listings read in this pass, to one decimal: how rare the
+        demo's alerts are (a realistic market has a handful of clear deals)."""
+        if self.tick.ingested == 0:
+            return 0.0
+        return round(self.alerts / self.tick.ingested * 1000, 1)
+
     def summary(self) -> dict[str, Any]:
         """The one-object JSON summary `spt demo --json` prints last."""
         return {
@@ -373,6 +381,7 @@ class DemoResult:
             "baselines": self.baselines,
             "scored": self.scored,
             "alerts": self.alerts,
+            "alerts_per_1000_listings": self.alerts_per_1000,
             "delivered": self.delivered,
         }  # fmt: skip
 

@@ -9,6 +9,7 @@ import logging
 import sys
 from collections.abc import Awaitable, Callable, Coroutine
 from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -23,11 +24,15 @@ from bot.render import (
     baseline_table,
     dumps,
     eval_summary,
+    feedback_dict,
     watch_detail,
     watch_dict,
     watch_table,
 )
 from bot.sidecar import SidecarError
+from core.alerts.evaluate import evaluate_alerts, load_cases
+from core.alerts.evaluate import summary as alerts_summary
+from core.alerts.feedback import FeedbackService, Precision, Suggestion
 from core.config_reload import SettingsHolder
 from core.db.embedded import EmbeddedPostgresError
 from core.db.migrate import MigrationError
@@ -39,12 +44,13 @@ from core.extract.evaluate import (
     outcome_json,
 )
 from core.extract.llm import llm_configured
+from core.jobs.ingest import utc_now
 from core.marketplace.quota import QuotaExhaustedError
 from core.models import ComponentType, choices
 from core.observability.logging import secret_values, set_secrets, setup_logging
 from core.resilience import ServiceError
 from core.settings import ConfigError, LoadedSettings, cli_layer, load_settings
-from core.watches import InvalidWatchError, Watch, WatchError
+from core.watches import InvalidWatchError, Watch, WatchError, hints
 
 T = TypeVar("T")
 log = logging.getLogger("spt")
@@ -291,7 +297,10 @@ def _demo_report(result: app.DemoResult) -> None:
         f"{result.extraction_mode} into {result.product_keys} product keys; "
         f"{result.baselines} baselines; {result.scored} listings scored"
     )
-    click.echo(f"alerts: {result.alerts} new, {result.delivered} delivered to the console above")
+    click.echo(
+        f"alerts: {result.alerts} new ({result.alerts_per_1000:.1f} per 1,000 listings "
+        f"ingested), {result.delivered} delivered to the console above"
+    )
     for best in result.top:
         cold = " (immature baseline)" if best["cold_start"] else ""
         click.echo(
@@ -414,6 +423,16 @@ def extract(
     _run(go())
 
 
+def _progress(quiet: bool) -> Callable[[int, int], None]:
+    """`done/total` on a terminal's stderr every 25 items, for long evaluations."""
+
+    def show(done: int, total: int) -> None:
+        if not quiet and sys.stderr.isatty() and (done % 25 == 0 or done == total):
+            click.echo(f"\r{done}/{total}", err=True, nl=done == total)
+
+    return show
+
+
 @cli.command("eval")
 @click.option("--dataset", required=True, type=click.Path(path_type=Path, dir_okay=False),
               help="JSONL of labelled titles (id, title, marketplace, expected).")  # fmt: skip
@@ -432,9 +451,7 @@ def eval_command(
         click.echo(f"error: {exc}", err=True)
         sys.exit(EXIT_CONFIG)
 
-    def progress(done: int, total: int) -> None:
-        if not as_json and sys.stderr.isatty() and (done % 25 == 0 or done == total):
-            click.echo(f"\r{done}/{total}", err=True, nl=done == total)
+    progress = _progress(quiet=as_json)
 
     async def go() -> dict[str, Any]:
         async with extractor_session(holder) as extractor:
@@ -445,6 +462,46 @@ def eval_command(
         click.echo(json.dumps(report))
         return
     click.echo(eval_summary(report))
+
+
+@cli.command("eval-alerts")
+@click.option(
+    "--dataset",
+    required=True,
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="JSONL of judged alerts (listing, baseline, watch, label deal|fair|noise).",
+)
+@click.option(
+    "--backend",
+    type=click.Choice(["rules", "auto", "ollama", "anthropic", "openai_compat"]),
+    default="rules",
+    show_default=True,
+    help="Extraction mode: rules alone measures the decision, not an LLM's answers.",
+)
+@json_flag
+@pass_state
+def eval_alerts_command(state: CliState, dataset: Path, backend: str, as_json: bool) -> None:
+    """Run extraction, scoring and the alert decision over judged alerts: deals alerted,
+    non-deals alerted, precision and AUC. Exits 1 when a target is missed."""
+    holder = _extract_holder(state, backend, None)
+    now = datetime.now(UTC)
+    try:
+        cases = load_cases(dataset, holder.current, now)
+    except DatasetError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(EXIT_CONFIG)
+
+    progress = _progress(quiet=as_json)
+
+    async def go() -> dict[str, Any]:
+        async with extractor_session(holder) as extractor:
+            return await evaluate_alerts(cases, extractor, holder.current, now, progress,
+                                         str(dataset))  # fmt: skip
+
+    result = _run(go())
+    click.echo(json.dumps(result) if as_json else alerts_summary(result))
+    if not result["met"]:
+        sys.exit(EXIT_FAILURE)
 
 
 @cli.command()
@@ -580,7 +637,7 @@ def baselines_show(state: CliState, key: str, days: int, as_json: bool) -> None:
     if as_json:
         click.echo(dumps([asdict(b) | {"history": h} for b, h in found]))
         return
-    click.echo(baseline_detail(found, holder_min_samples(state)))
+    click.echo(baseline_detail(found, state.load().settings.scoring))
 
 
 @cli.command()
@@ -684,13 +741,22 @@ def _with_watches(state: CliState, action: Callable[[Any], Awaitable[T]]) -> T:
     return _run(go())
 
 
-def _show(watch: Watch, as_json: bool, verb: str | None = None) -> None:
+def _show(
+    watch: Watch,
+    as_json: bool,
+    verb: str | None = None,
+    feedback: tuple[Precision, Suggestion | None] | None = None,
+) -> None:
+    precision, suggestion = feedback if feedback is not None else (None, None)
     if as_json:
-        click.echo(dumps(watch_dict(watch)))
+        data = watch_dict(watch)
+        if precision is not None:
+            data["feedback"] = feedback_dict(watch, precision, suggestion)
+        click.echo(dumps(data))
         return
     if verb:
         click.echo(f"{verb} watch {watch.id} ({watch.name})")
-    click.echo(watch_detail(watch))
+    click.echo(watch_detail(watch, precision, suggestion))
 
 
 def _fields_options(required: bool) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -757,6 +823,9 @@ def watch_add(
     """Create a watch."""
     created = _with_watches(state, lambda s: s.add(guild, _given(fields), owner_id))
     _show(created, as_json, "created")
+    if not as_json:
+        for hint in hints(created):
+            click.echo(f"hint: {hint}")
 
 
 @watch.command("list")
@@ -778,8 +847,17 @@ def watch_list(state: CliState, guild: int | None, as_json: bool) -> None:
 @json_option
 @pass_state
 def watch_show(state: CliState, ref: str, guild: int | None, as_json: bool) -> None:
-    """Show one watch, by id or name."""
-    _show(_with_watches(state, lambda s: s.get(guild, ref)), as_json)
+    """Show one watch, by id or name, with its precision from "Not a deal" feedback."""
+    holder = state.holder()
+
+    async def go() -> tuple[Watch, tuple[Precision, Suggestion | None]]:
+        async with app.open_services(holder) as services:
+            found = await services.watches.get(guild, ref)
+            review = await FeedbackService(services.db.pool, utc_now).review(guild, found)
+            return found, review
+
+    found, feedback = _run(go())
+    _show(found, as_json, feedback=feedback)
 
 
 @watch.command("edit")

@@ -15,11 +15,16 @@ from typing import Any
 import discord
 from discord.utils import format_dt
 
+from bot.render import slash_command, suggestion_text
 from core.alerts.actions import AlertInfo
 from core.alerts.card import CONDITION_LABELS, FIELD_VALUE_MAX, code, link, plain, safe_url
+from core.alerts.feedback import Precision, Suggestion
 from core.alerts.preview import Preview
 from core.browse import ListingDetail, ListingSummary
 from core.pricing.baselines import Baseline
+from core.pricing.scoring import ADJUSTERS
+from core.pricing.wording import market_phrase
+from core.settings import ScoringSettings
 from core.status import StatusReport
 from core.watches import Watch
 
@@ -112,9 +117,15 @@ def watch_pages(watches: Sequence[Watch], now: datetime) -> list[discord.Embed]:
 
 
 def watch_detail(
-    watch: Watch, now: datetime, title: str | None = None, notes: Sequence[str] = ()
+    watch: Watch,
+    now: datetime,
+    title: str | None = None,
+    notes: Sequence[str] = (),
+    precision: Precision | None = None,
+    suggestion: Suggestion | None = None,
 ) -> discord.Embed:
-    """Every setting of one watch, its state and problems."""
+    """Every setting of one watch, its state and problems; with `precision`, what people
+    said of its alerts, and any stricter setting worth trying."""
     embed = discord.Embed(
         title=title or plain(watch.name, 200),
         description=f"Searches eBay for `{code(watch.query, 300)}`",
@@ -147,10 +158,26 @@ def watch_detail(
             value=f"{plain(watch.delivery_error, 500)} ({when(watch.delivery_error_at)})",
             inline=False,
         )
+    if precision is not None:
+        embed.add_field(name="Precision from feedback", value=_precision(precision), inline=False)
+    if suggestion is not None:
+        command = f"`{code(slash_command(watch, suggestion), 300)}`"
+        text = suggestion_text(suggestion, command, lambda part: plain(part, 400))
+        embed.add_field(name="Suggestion", value=text[:FIELD_VALUE_MAX], inline=False)
     for note in notes:
         embed.add_field(name="Note", value=note[:FIELD_VALUE_MAX], inline=False)
     embed.set_footer(text=f"{FOOTER} · watch #{watch.id}")
     return embed
+
+
+def _precision(precision: Precision) -> str:
+    """The summary sentence, then the products most often marked not a deal."""
+    text = precision.summary()
+    if precision.by_product_key:
+        keys = ", ".join(f"`{code(key or 'no product key', 100)}` ({count})"
+                         for key, count in precision.by_product_key[:3])  # fmt: skip
+        text += f"\nMost marked: {keys}"
+    return text[:FIELD_VALUE_MAX]
 
 
 def _duration(seconds: int) -> str:
@@ -263,55 +290,61 @@ def listing_detail(detail: ListingDetail, chart: str | None) -> discord.Embed:
 
 
 def score_breakdown(score: float | None, breakdown: dict[str, Any]) -> str:
-    """`**91**/100`, then each factor with its weight."""
+    """`**91**/100 · price 88 (46% under the median, ...)`, then what the other factors
+    added or took, and any red flags."""
     if score is None:
         return "not scored (no product key or no baseline yet)"
     parts = []
-    for name in ("price", "seller", "condition", "quantity", "quality", "timing"):
-        item = breakdown.get(name)
-        if isinstance(item, dict) and "factor" in item:
-            extra = f" ({plain(str(item['position']), 60)})" if item.get("position") else ""
-            parts.append(f"{name} {float(item['factor']):.0f} x{float(item['weight']):g}{extra}")
-    ceiling = breakdown.get("ceiling")
-    capped = f"\ncapped at {ceiling:g}: the price is above the market" if ceiling else ""
-    return f"**{score:.0f}**/100 · " + " · ".join(parts) + capped
+    price = breakdown.get("price")
+    if isinstance(price, dict) and "factor" in price:
+        where = f" ({plain(str(price['position']), 100)})" if price.get("position") else ""
+        parts.append(f"price {float(price['factor']):.0f}{where}")
+    moved = [
+        f"{name} {float(item['points']):+.1f}"
+        for name in ADJUSTERS
+        if isinstance(item := breakdown.get(name), dict) and "points" in item
+    ]
+    if moved:
+        parts.append("adjusted by " + ", ".join(moved))
+    text = f"**{score:.0f}**/100 · " + " · ".join(parts)
+    flags = [f for f in breakdown.get("flags") or () if isinstance(f, dict)]
+    if flags:
+        named = ", ".join(plain(str(f.get("phrase") or f.get("code")), 40) for f in flags[:3])
+        text += f"\nred flags: {named} (never alerts)"
+    return text
 
 
 def baseline_summary(baseline: Baseline | None, unit: Decimal | None) -> str:
-    """P50 and the spread, and where the price sits."""
+    """Where the price sits against the usual price and how many prices that rests on,
+    then the spread."""
     if baseline is None or baseline.p50 is None:
         return "no baseline for this product yet"
-    b, p50 = baseline, baseline.p50
-    text = (f"P50 {money(p50, b.currency)} (P10 {b.p10}, P90 {b.p90}) from "
-            f"{b.sample_count} price(s)")  # fmt: skip
-    if unit is not None and p50 > 0:
-        below = (p50 - unit) / p50 * 100
-        text += f" · {abs(below):.0f}% {'below' if below >= 0 else 'above'} the median"
-    return text
+    b = baseline
+    words = market_phrase(unit, b.p50, b.sample_count, b.currency, b.sold_count)
+    return f"{words} · P10 {money(b.p10, b.currency)}, P90 {money(b.p90, b.currency)}"
 
 
 # ------------------------------------------------------------------ baselines
 
 
 def baseline_detail(
-    baseline: Baseline, min_samples: int, chart: str | None, others: Sequence[str] = ()
+    baseline: Baseline, scoring: ScoringSettings, chart: str | None, others: Sequence[str] = ()
 ) -> discord.Embed:
-    """Percentiles, sample counts, maturity and the distribution chart of one baseline."""
+    """Percentiles, sample counts, maturity, what was left out and the distribution chart."""
     b = baseline
-    cold = b.is_cold(min_samples)
+    immature = b.maturity(scoring.cold_start_min_samples, scoring.alert_min_samples)
     embed = discord.Embed(
         title=f"Market for {plain(b.product_key, 200)} ({b.currency})",
-        description=(f"⚠️ Immature: {b.sample_count} of the {min_samples} prices needed; "
-                     "listings of this product are not judged on price yet."
-                     if cold else None),
-        color=WARN if cold else INFO,
-    )  # fmt: skip
+        description=f"⚠️ {immature[0].upper()}{immature[1:]}." if immature else None,
+        color=WARN if immature else INFO,
+    )
     for name in ("p10", "p25", "p50", "p75", "p90", "mean"):
         value = getattr(b, name)
         embed.add_field(name=name.upper() if name != "mean" else "Mean",
                         value=money(value, b.currency))  # fmt: skip
     embed.add_field(name="Samples", value=f"{b.sample_count} ({b.sold_count} sold)")
     embed.add_field(name="Window", value=f"{b.window_days} days")
+    embed.add_field(name="Left out", value="\n".join(b.left_out()) or "nothing", inline=False)
     embed.add_field(name="Computed", value=when(b.computed_at))
     if others:
         embed.add_field(name="Also in", value=", ".join(others), inline=False)

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
+import shlex
+from collections.abc import Callable
 from typing import Any
 
+from core.alerts.feedback import Precision, Suggestion
 from core.pricing.baselines import Baseline
+from core.settings import ScoringSettings
 from core.watches import Watch
 
 
@@ -42,8 +46,49 @@ def watch_table(watches: list[Watch]) -> str:
     return "\n".join(lines)
 
 
-def watch_detail(watch: Watch) -> str:
-    """Every field of one watch, one per line."""
+def slash_command(watch: Watch, suggestion: Suggestion) -> str:
+    """The Discord command that applies a suggestion (spt never applies one itself)."""
+    if suggestion.setting == "filter":
+        return f"/watch filter watch:{watch.id} action:add filter:{suggestion.value}"
+    return f"/watch edit watch:{watch.id} {suggestion.setting}:{suggestion.value}"
+
+
+def cli_command(watch: Watch, suggestion: Suggestion) -> str:
+    """The `spt` command that applies a suggestion; `--filter` replaces the list, so the
+    watch's own filters come first."""
+    words = ["spt", "watch", "edit", str(watch.id)]
+    if watch.guild_id is not None:
+        words += ["--guild", str(watch.guild_id)]
+    if suggestion.setting == "filter":
+        for text in (*(f.describe() for f in watch.filters), suggestion.value):
+            words += ["--filter", text]
+    else:
+        words += [f"--{suggestion.setting.replace('_', '-')}", suggestion.value]
+    return shlex.join(words)
+
+
+def suggestion_text(
+    suggestion: Suggestion, command: str, escape: Callable[[str], str] = str
+) -> str:
+    """`raise the threshold from 80 to 85 (COMMAND), because 4 of 10 alerts were ...`;
+    `escape` makes the words safe for the front end (the command is already)."""
+    return f"{escape(suggestion.change)} ({command}), because {escape(suggestion.reason)}"
+
+
+def feedback_dict(
+    watch: Watch, precision: Precision, suggestion: Suggestion | None
+) -> dict[str, Any]:
+    """Precision from feedback and any suggestion, JSON-ready."""
+    found = None
+    if suggestion is not None:
+        found = {**suggestion.as_dict(), "command": cli_command(watch, suggestion)}
+    return {**precision.as_dict(), "summary": precision.summary(), "suggestion": found}
+
+
+def watch_detail(
+    watch: Watch, precision: Precision | None = None, suggestion: Suggestion | None = None
+) -> str:
+    """Every field of one watch, one per line; then its precision from feedback."""
     price = "any"
     if watch.min_price is not None or watch.max_price is not None:
         low = f"{watch.min_price}" if watch.min_price is not None else "0"
@@ -78,6 +123,14 @@ def watch_detail(watch: Watch) -> str:
         ("next run", watch.next_run_at.isoformat(timespec="seconds")),
         ("created", watch.created_at.isoformat(timespec="seconds")),
     ]
+    if precision is not None:
+        fields.append(("precision from feedback", precision.summary()))
+        if precision.by_product_key:
+            fields.append(("not a deal by product", ", ".join(
+                f"{key or 'no product key'} {count}" for key, count in precision.by_product_key
+            )))  # fmt: skip
+    if suggestion is not None:
+        fields.append(("suggestion", suggestion_text(suggestion, cli_command(watch, suggestion))))
     width = max(len(k) for k, _ in fields)
     return "\n".join(f"{k.ljust(width)}  {v}" for k, v in fields)
 
@@ -137,18 +190,17 @@ def baseline_table(baselines: list[Baseline], min_samples: int) -> str:
     )
 
 
-def baseline_detail(found: list[tuple[Baseline, list[dict[str, Any]]]], min_samples: int) -> str:
-    """Percentiles per currency, then the daily P50 history."""
+def baseline_detail(
+    found: list[tuple[Baseline, list[dict[str, Any]]]], scoring: ScoringSettings
+) -> str:
+    """Percentiles per currency, what was left out, then the daily P50 history."""
     lines: list[str] = []
     for baseline, history in found:
         b = baseline
         lines.append(f"{b.product_key} ({b.currency})")
-        maturity = (
-            f"immature: fewer than {min_samples} samples, so prices are not judged yet"
-            if b.is_cold(min_samples)
-            else "mature"
-        )
-        lines.append(f"  samples  {b.sample_count} ({b.sold_count} sold); {maturity}")
+        maturity = b.maturity(scoring.cold_start_min_samples, scoring.alert_min_samples)
+        lines.append(f"  samples  {b.sample_count} ({b.sold_count} sold); {maturity or 'mature'}")
+        lines.append(f"  left out  {'; '.join(b.left_out()) or 'nothing'}")
         lines.append(
             f"  P10 {b.p10}  P25 {b.p25}  P50 {b.p50}  P75 {b.p75}  P90 {b.p90}  mean {b.mean}"
         )

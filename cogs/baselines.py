@@ -86,7 +86,7 @@ class Baselines(commands.Cog):
             chart = discord.File(io.BytesIO(png), filename=DISTRIBUTION_CHART)
         others = [b.currency for b in found if b is not chosen]
         embed = embeds.baseline_detail(
-            chosen, settings.scoring.cold_start_min_samples,
+            chosen, settings.scoring,
             DISTRIBUTION_CHART if chart else None, others,
         )  # fmt: skip
         await answer(interaction, embed=embed, attachments=[chart] if chart else [])

@@ -19,9 +19,10 @@ from bot.client import SptBot
 from bot.errors import UserError
 from bot.views import Confirm, answer, send_pages
 from core.alerts.card import plain
+from core.alerts.feedback import FeedbackService
 from core.jobs.ingest import utc_now
 from core.marketplace.wiring import credentials
-from core.watches import Watch
+from core.watches import Watch, hints
 
 CLEAR = {"none", "clear", "-", "off"}
 # Option descriptions `/watch add` and `/watch edit` share.
@@ -93,6 +94,10 @@ class Watches(commands.GroupCog, group_name="watch", group_description="Saved eB
     def _service(self) -> Any:
         return self.bot.services.watches
 
+    @property
+    def _feedback(self) -> FeedbackService:
+        return FeedbackService(self.bot.services.db.pool, utc_now)
+
     def _guild(self, interaction: discord.Interaction[Any]) -> int:
         assert interaction.guild_id is not None  # the tree refuses commands outside guilds
         return interaction.guild_id
@@ -144,6 +149,7 @@ class Watches(commands.GroupCog, group_name="watch", group_description="Saved eB
         }  # fmt: skip
         watch = await self._service.add(self._guild(interaction), fields, interaction.user.id)
         notes = channel_notes(interaction, channel_id) if channel_id else []
+        notes += hints(watch)
         await answer(
             interaction,
             embed=embeds.watch_detail(watch, utc_now(), f"Watch added: {watch.name}", notes),
@@ -220,8 +226,11 @@ class Watches(commands.GroupCog, group_name="watch", group_description="Saved eB
     @app_commands.describe(watch="The watch (name or id)")
     @app_commands.autocomplete(watch=autocomplete.watches)
     async def show(self, interaction: discord.Interaction[Any], watch: str) -> None:
-        found = await self._service.get(self._guild(interaction), watch)
-        await answer(interaction, embed=embeds.watch_detail(found, utc_now()))
+        guild = self._guild(interaction)
+        found = await self._service.get(guild, watch)
+        precision, suggestion = await self._feedback.review(guild, found)
+        await answer(interaction, embed=embeds.watch_detail(
+            found, utc_now(), precision=precision, suggestion=suggestion))  # fmt: skip
 
     # ---------------------------------------------------------------- state
 

@@ -6,8 +6,10 @@ stable contract users type against in watch filters.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
+from typing import Any
 
 from core.models import ComponentType, Condition
 
@@ -39,6 +41,19 @@ def _spec(name: str, kind: Kind, *values: str) -> AttributeSpec:
     return AttributeSpec(name, kind, tuple(values))
 
 
+# Capacity of the whole listing, capacity_gb x quantity: a "128GB" watch matches a 2x64GB
+# kit with `total_capacity_gb>=128` (capacity_gb is per module, DOMAIN.md).
+TOTAL_CAPACITY = "total_capacity_gb"
+
+
+def total_capacity(attributes: Mapping[str, Any], quantity: int) -> int | None:
+    """capacity_gb times the units sold together, or None when the title states no capacity."""
+    capacity = attributes.get("capacity_gb")
+    if isinstance(capacity, bool) or not isinstance(capacity, int):
+        return None
+    return capacity * max(quantity, 1)
+
+
 _COMMON = (
     _spec("condition", Kind.TEXT, *(c.value for c in Condition)),
     _spec("quantity", Kind.INT),
@@ -48,6 +63,7 @@ CATALOGUE: dict[ComponentType, tuple[AttributeSpec, ...]] = {
     ComponentType.RAM: (
         _spec("generation", Kind.TEXT, "DDR3", "DDR4", "DDR5"),
         _spec("capacity_gb", Kind.INT),
+        _spec(TOTAL_CAPACITY, Kind.INT),
         _spec("speed_mhz", Kind.INT),
         _spec("ecc", Kind.BOOL),
         _spec("registered", Kind.BOOL),
@@ -56,6 +72,7 @@ CATALOGUE: dict[ComponentType, tuple[AttributeSpec, ...]] = {
         _spec("interface", Kind.TEXT, "SAS", "SATA", "NVMe"),
         _spec("form_factor", Kind.TEXT, "2.5", "3.5", "M.2"),
         _spec("capacity_gb", Kind.INT),
+        _spec(TOTAL_CAPACITY, Kind.INT),
         _spec("media", Kind.TEXT, "SSD", "HDD"),
         _spec("rpm", Kind.INT),
     ),

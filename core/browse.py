@@ -131,6 +131,10 @@ def _baseline(row: dict[str, Any]) -> Baseline | None:
         mean=row["b_mean"],
         window_days=row["b_window_days"],
         computed_at=row["b_computed_at"],
+        left_out_for_parts=row["b_left_out_for_parts"],
+        left_out_low=row["b_left_out_low"],
+        left_out_lots=row["b_left_out_lots"],
+        left_out_high=row["b_left_out_high"],
     )
 
 

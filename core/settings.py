@@ -203,17 +203,17 @@ class LlmSettings(Section):
 
 
 class ScoringWeights(Section):
-    price: float = Field(0.6, ge=0, le=1, description="price against the baseline")
-    seller: float = Field(0.12, ge=0, le=1, description="seller feedback and top-rated status")
-    condition: float = Field(0.1, ge=0, le=1, description="item condition")
-    quantity: float = Field(0.06, ge=0, le=1, description="lot size")
-    quality: float = Field(0.06, ge=0, le=1, description="listing completeness")
-    timing: float = Field(0.06, ge=0, le=1, description="freshness and auction end")
+    """How the adjustment band is shared among the factors other than the price."""
+
+    seller: float = Field(0.3, ge=0, le=1, description="seller feedback and top-rated status")
+    condition: float = Field(0.3, ge=0, le=1, description="item condition")
+    quantity: float = Field(0.1, ge=0, le=1, description="lot size")
+    quality: float = Field(0.15, ge=0, le=1, description="listing completeness")
+    timing: float = Field(0.15, ge=0, le=1, description="freshness and auction end")
 
     @model_validator(mode="after")
     def _sum_to_one(self) -> ScoringWeights:
-        total = self.price + self.seller + self.condition + self.quantity + self.quality
-        total += self.timing
+        total = self.seller + self.condition + self.quantity + self.quality + self.timing
         if abs(total - 1.0) > 1e-6:
             raise ValueError(f"weights must sum to 1, they sum to {total:g}")
         return self
@@ -224,8 +224,38 @@ class ScoringSettings(Section):
     cold_start_min_samples: int = reloadable(
         10, "baseline samples below which the price is unknown", ge=1
     )
+    alert_min_samples: int = reloadable(
+        20, "baseline samples a listing's market needs before it alerts (mature)", ge=1
+    )
     baseline_window_days: int = reloadable(90, "days of listings a baseline covers", ge=1, le=3650)
-    weights: ScoringWeights = reloadable(ScoringWeights(), "factor weights (sum to 1)")
+    full_score_discount_pct: float = reloadable(
+        48.0, "discount under the median, net of doubt, that scores 100", gt=0, le=95
+    )
+    adjustment_points: float = reloadable(
+        5.0, "most points the factors besides price move a score, either way", ge=0, le=20
+    )
+    suspicious_lot_ratio: float = reloadable(
+        0.6, "a lot whose unit price is under this share of P10 is flagged, not alerted",
+        ge=0, le=1,
+    )  # fmt: skip
+    implausible_discount_pct: float = reloadable(
+        60.0, "further under the median than this, from a seller with under 50 feedback, "
+        "is flagged as too good to be true", gt=0, le=100,
+    )  # fmt: skip
+    auction_final_hours: float = reloadable(
+        6.0, "an auction's current bid counts as its price only this close to its end",
+        ge=0, le=240,
+    )  # fmt: skip
+    weights: ScoringWeights = reloadable(ScoringWeights(), "adjustment weights (sum to 1)")
+
+    @model_validator(mode="after")
+    def _mature_after_cold(self) -> ScoringSettings:
+        if self.alert_min_samples < self.cold_start_min_samples:
+            raise ValueError(
+                f"alert_min_samples ({self.alert_min_samples}) must be at least "
+                f"cold_start_min_samples ({self.cold_start_min_samples})"
+            )
+        return self
 
 
 class AlertSettings(Section):

@@ -18,6 +18,7 @@ from pydantic import (
     model_validator,
 )
 
+from core.attributes import TOTAL_CAPACITY
 from core.db import watches as repo
 from core.db.pool import Pool
 from core.filters import AttributeFilter, FilterError, parse_filter, validate_filters
@@ -205,6 +206,47 @@ def _validate(data: Mapping[str, Any]) -> WatchFields:
         raise InvalidWatchError(_problems(exc)) from None
 
 
+def defaults_for(settings: Settings) -> dict[str, Any]:
+    """Values a new watch gets for what the user left out."""
+    return {
+        "marketplace": settings.ebay.default_marketplace,
+        "channel_id": settings.discord.alert_channel_id,
+        "threshold": settings.scoring.default_threshold,
+        "realert_step_pct": Decimal(str(settings.alerts.default_realert_step_pct)),
+        "poll_interval_seconds": settings.schedule.default_poll_interval_seconds,
+    }
+
+
+def unsaved(fields: Mapping[str, Any], settings: Settings, now: datetime) -> Watch:
+    """A watch that is validated like a new one but never stored (id 0, local scope), for
+    judging listings against what a user would write (`spt eval-alerts`)."""
+    valid = _validate({**defaults_for(settings), **fields})
+    return Watch(
+        **valid.model_dump(), id=0, guild_id=None, owner_id=None, next_run_at=now,
+        last_run_at=None, last_sweep_at=None, last_error=None, avg_calls_per_run=0.0,
+        lease_holder=None, lease_expires_at=None, created_at=now, updated_at=now,
+    )  # fmt: skip
+
+
+_UNIT = {ComponentType.RAM: "module", ComponentType.DRIVE: "drive"}
+
+
+def hints(watch: WatchFields) -> list[str]:
+    """Advice on a watch as the user wrote it; shown, never applied by itself."""
+    unit = _UNIT.get(watch.component_type)
+    if unit is None or any(f.attribute == TOTAL_CAPACITY for f in watch.filters):
+        return []
+    per_unit = [f for f in watch.filters if f.attribute == "capacity_gb"]
+    if not per_unit:
+        return []
+    total = per_unit[0].describe().replace("capacity_gb", TOTAL_CAPACITY, 1)
+    return [
+        f"capacity_gb is per {unit}, so a kit or lot of smaller {unit}s does not match it; "
+        f"to match the listing's whole capacity (a 2x64GB kit is 128), filter on "
+        f"{TOTAL_CAPACITY} instead, e.g. {total}"
+    ]
+
+
 class WatchService:
     """Create, read, change and delete watches within one scope (a guild, or None for local)."""
 
@@ -214,14 +256,7 @@ class WatchService:
 
     def defaults(self) -> dict[str, Any]:
         """Values a new watch gets for what the user left out, from the running settings."""
-        s = self._settings()
-        return {
-            "marketplace": s.ebay.default_marketplace,
-            "channel_id": s.discord.alert_channel_id,
-            "threshold": s.scoring.default_threshold,
-            "realert_step_pct": Decimal(str(s.alerts.default_realert_step_pct)),
-            "poll_interval_seconds": s.schedule.default_poll_interval_seconds,
-        }
+        return defaults_for(self._settings())
 
     async def add(
         self, guild_id: int | None, fields: Mapping[str, Any], owner_id: int | None = None

@@ -2,18 +2,29 @@
 
 from __future__ import annotations
 
+import asyncio
+import dataclasses
 import json
 import os
+import re
+import shlex
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 import pytest
 from click.testing import CliRunner, Result
 
-from bot.cli import cli
+from bot import app
+from bot.cli import _demo_report, cli
+from core.db.listings import PageOutcome
+from core.db.pool import create_pool
+from core.jobs.ingest import RunResult, TickResult
+from core.settings import DatabaseSettings
+from tests.alerts.test_feedback import KEY_16, RAM_16, Seed
 
 SPT = Path(sys.executable).with_name("spt")
 SECRETS = {
@@ -222,6 +233,61 @@ def test_watch_scopes_by_guild(database_url: str) -> None:
     assert missing.stderr.strip() == f"error: no watch '{in_guild['id']}' here"
 
 
+def _detail(stdout: str) -> dict[str, str]:
+    """`spt watch show`'s "key  value" lines as a dict."""
+    pairs = (re.split(r"\s{2,}", line.strip(), maxsplit=1) for line in stdout.splitlines())
+    return {pair[0]: pair[1] for pair in pairs if len(pair) == 2}
+
+
+def test_watch_show_reports_precision_from_feedback_and_a_working_command(
+    database_url: str,
+) -> None:
+    db = ["--database-url", database_url]
+    base = ["watch", "add", "--query", "DDR4", "--type", "ram", "--filter", "generation=DDR4",
+            "--json"]  # fmt: skip
+    local = json.loads(invoke(*db, *base, "--name", "local ram").stdout)
+    in_guild = json.loads(invoke(*db, *base, "--name", "guild ram", "--guild", "42").stdout)
+    before = _detail(invoke(*db, "watch", "show", "local ram").stdout)
+    assert before["precision from feedback"] == (
+        "no feedback yet (no alerts delivered in the last 90 days)")  # fmt: skip
+    assert "suggestion" not in before
+
+    async def press() -> None:
+        pool = await create_pool(database_url, DatabaseSettings())
+        try:
+            seed = Seed(pool, datetime.now(UTC))
+            for watch_id, guild in ((local["id"], None), (in_guild["id"], 42)):
+                watch = await seed.watches.get(guild, watch_id)
+                await seed.alerts(watch, kept=4, pressed=0)
+                await seed.alerts(watch, kept=0, pressed=3, key=KEY_16, attributes=RAM_16)
+        finally:
+            await pool.close()
+
+    asyncio.run(press())
+    shown = _detail(invoke(*db, "watch", "show", "local ram").stdout)
+    assert shown["precision from feedback"] == (
+        "4 of 7 alerts kept (57%), 3 marked not a deal (last 90 days)")  # fmt: skip
+    assert shown["not a deal by product"] == f"{KEY_16} 3"
+    command = f"spt watch edit {local['id']} --filter generation=DDR4 --filter 'capacity_gb>=32'"
+    assert shown["suggestion"] == (
+        f"add the filter capacity_gb>=32, which leaves out {KEY_16} ({command}), because 3 of 7 "
+        f"alerts were marked not a deal in the last 30 days, 3 of them on {KEY_16}"
+    )
+    guild_json = invoke(*db, "watch", "show", "guild ram", "--guild", "42", "--json").stdout
+    feedback = json.loads(guild_json)["feedback"]
+    assert (feedback["delivered"], feedback["not_a_deal"], feedback["precision"]) == (7, 3, 0.571)
+    assert feedback["suggestion"]["command"] == (
+        f"spt watch edit {in_guild['id']} --guild 42 --filter generation=DDR4 "
+        "--filter 'capacity_gb>=32'"
+    )
+    # Nothing changed by itself; the command shown does what it says.
+    assert json.loads(invoke(*db, "watch", "show", "local ram", "--json").stdout)["filters"] == [
+        "generation=DDR4"]  # fmt: skip
+    assert invoke(*db, *shlex.split(command)[1:]).exit_code == 0
+    after = json.loads(invoke(*db, "watch", "show", "local ram", "--json").stdout)
+    assert after["filters"] == ["generation=DDR4", "capacity_gb>=32"]
+
+
 def test_unreachable_database_is_one_clear_line(tmp_path: Path) -> None:
     url = f"postgresql://spt:pw-not-shown@/spt?host={tmp_path}&port=1"
     result = spt("--database-url", url, "watch", "list")
@@ -242,7 +308,10 @@ def test_migrate_reports_up_to_date(database_url: str) -> None:
 
 def test_migrate_applies_to_an_empty_database(empty_database_url: str) -> None:
     result = invoke("--database-url", empty_database_url, "migrate")
-    assert result.stdout.strip() == "applied: 001_initial, 002_bot, 003_dashboard"
+    assert (
+        result.stdout.strip()
+        == "applied: 001_initial, 002_bot, 003_dashboard, 004_robust_baselines"
+    )
 
 
 def test_demo_seeds_example_watches_once(empty_database_url: str) -> None:
@@ -250,7 +319,12 @@ def test_demo_seeds_example_watches_once(empty_database_url: str) -> None:
     assert first.exit_code == 0, first.stdout
     summary = last_json(first.stdout)
     assert isinstance(summary, dict)
-    assert summary["migrations_applied"] == ["001_initial", "002_bot", "003_dashboard"]
+    assert summary["migrations_applied"] == [
+        "001_initial",
+        "002_bot",
+        "003_dashboard",
+        "004_robust_baselines",
+    ]
     assert summary["watches_created"] == 5
     assert {w["type"] for w in summary["watches"]} == {"ram", "drive", "gpu", "server", "cpu"}
     assert {w["marketplace"] for w in summary["watches"]} == {
@@ -270,6 +344,9 @@ def test_demo_seeds_example_watches_once(empty_database_url: str) -> None:
     assert summary["scored"] > 0
     assert summary["alerts"] > 0
     assert summary["delivered"] == summary["alerts"]
+    rate = round(summary["alerts"] / summary["seen_this_pass"] * 1000, 1)
+    assert summary["alerts_per_1000_listings"] == rate
+    assert f"({rate:.1f} per 1,000 listings ingested)" in first.stdout
 
     again = last_json(
         invoke("--database-url", empty_database_url, "demo", "--once", "--json").stdout
@@ -278,6 +355,21 @@ def test_demo_seeds_example_watches_once(empty_database_url: str) -> None:
     assert (again["watches_created"], again["watches_existing"]) == (0, 5)
     assert again["migrations_applied"] == []
     assert (again["alerts"], again["delivered"]) == (0, 0)  # nothing is delivered twice
+    assert again["alerts_per_1000_listings"] == 0.0
+
+
+def test_demo_summary_gives_alerts_per_1000_listings(capsys: pytest.CaptureFixture[str]) -> None:
+    runs = [RunResult(1, outcome=PageOutcome(seen=1200, new=1200)),
+            RunResult(2, outcome=PageOutcome(seen=1000, new=900))]  # fmt: skip
+    result = app.DemoResult(True, [], [], [], TickResult(runs), "http://127.0.0.1:1", 2100, 2100,
+                            40, "rules", 40, 2000, [], 7, 7)  # fmt: skip
+    assert result.alerts_per_1000 == 3.2  # 7 of the 2,200 listings read: 3.18 per 1,000
+    assert result.summary()["alerts_per_1000_listings"] == 3.2
+    _demo_report(result)
+    assert ("alerts: 7 new (3.2 per 1,000 listings ingested), 7 delivered to the console above"
+            in capsys.readouterr().out)  # fmt: skip
+    nothing = dataclasses.replace(result, tick=TickResult(), alerts=0, delivered=0)
+    assert nothing.alerts_per_1000 == 0.0
 
 
 def test_demo_runs_on_embedded_postgres_and_stops_it(tmp_path: Path) -> None:

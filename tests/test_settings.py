@@ -155,7 +155,7 @@ BAD_FILE_VALUES = [
     ("[schedule]\ndefault_poll_interval_seconds = 5\n",
      "schedule.default_poll_interval_seconds: got 5", ">= 60"),
     ("[scoring]\ndefault_threshold = 101\n", "scoring.default_threshold: got 101", "<= 100"),
-    ("[scoring.weights]\nprice = 0.9\n", "scoring.weights:", "sum to 1, they sum to 1.3"),
+    ("[scoring.weights]\nseller = 0.6\n", "scoring.weights:", "sum to 1, they sum to 1.3"),
     ("[database]\npool_min_size = 20\npool_max_size = 5\n", "database:",
      "pool_min_size (20) must not exceed pool_max_size (5)"),
     ('[discord]\ndev_guild_ids = "123"\n', "discord.dev_guild_ids: got '123'",
@@ -164,7 +164,7 @@ BAD_FILE_VALUES = [
     ("[sidecarr]\nport = 3\n", "sidecarr: unknown key", "known keys here: alerts, database"),
     ("port = 3\n", "port: unknown key", "sidecar"),
     ("sidecar = 5\n", "sidecar: got 5", "a table of keys: enabled, host, port"),
-    ('[scoring]\nweights = "heavy"\n', "scoring.weights: got 'heavy'", "a table of keys: price"),
+    ('[scoring]\nweights = "heavy"\n', "scoring.weights: got 'heavy'", "a table of keys: seller"),
     ("[database]\ndata_dir = 5\n", "database.data_dir: got 5", "a path"),
 ]  # fmt: skip
 
@@ -307,7 +307,7 @@ def test_shipped_config_holds_the_defaults() -> None:
     [
         ("logging.level", True),
         ("scoring.default_threshold", True),
-        ("scoring.weights.price", True),
+        ("scoring.weights.seller", True),
         ("schedule.default_poll_interval_seconds", True),
         ("discord.alert_channel_id", True),
         ("sidecar.port", False),

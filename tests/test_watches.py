@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -15,6 +16,8 @@ from core.watches import (
     InvalidWatchError,
     WatchNotFoundError,
     WatchService,
+    hints,
+    unsaved,
 )
 
 GUILD_A, GUILD_B = 111111111111111111, 222222222222222222
@@ -276,3 +279,27 @@ async def test_resuming_lifts_a_mute_and_names_autocomplete_within_the_scope(
     assert [n for _, n, _ in await service.names(GUILD_A, "ddr")] == ["DDR4 RDIMM"]
     assert [n for _, n, _ in await service.names(GUILD_A, "")] == ["DDR4 RDIMM", "SAS SSD"]
     assert [n for _, n, _ in await service.names(GUILD_B, "ddr")] == ["DDR4 elsewhere"]
+
+
+@pytest.mark.parametrize(
+    ("kind", "filters", "hinted"),
+    [
+        ("ram", ["capacity_gb>=128"], "total_capacity_gb>=128"),
+        ("drive", ["capacity_gb=4000"], "total_capacity_gb=4000"),
+        ("ram", ["capacity_gb>=64", "total_capacity_gb>=128"], None),  # already kit-aware
+        ("ram", ["generation=DDR4"], None),
+        ("gpu", ["vram_gb>=24"], None),
+    ],
+)
+def test_a_per_module_capacity_filter_gets_a_hint_about_total_capacity(
+    kind: str, filters: list[str], hinted: str | None
+) -> None:
+    settings = load_settings(None, None, {}).settings
+    watch = unsaved({"name": "w", "query": "q", "component_type": kind, "filters": filters},
+                    settings, datetime.now(UTC))  # fmt: skip
+    found = hints(watch)
+    if hinted is None:
+        assert found == []
+    else:
+        (hint,) = found
+        assert hint.endswith(f"filter on total_capacity_gb instead, e.g. {hinted}")

@@ -13,6 +13,7 @@ from aiohttp import web
 
 from bot.web import pages
 from core.alerts.card import CONDITION_LABELS, safe_url
+from core.pricing.wording import market_phrase
 
 if TYPE_CHECKING:
     from bot.app import Services
@@ -52,7 +53,7 @@ def setup(app: web.Application, services: Services) -> None:
         undefined=jinja2.StrictUndefined,
     )
     env.filters.update(money=money, ago=ago, safe_url=safe_url)
-    env.globals.update(conditions=CONDITION_LABELS, iso=_iso)
+    env.globals.update(conditions=CONDITION_LABELS, iso=_iso, market_phrase=market_phrase)
     app.middlewares.extend([pages.errors, pages.security_headers])
     routes = app.router
     routes.add_get("/", pages.watches)

@@ -17,6 +17,7 @@ import aiohttp_jinja2
 from aiohttp import web
 from multidict import MultiDict, MultiMapping
 
+from bot.render import cli_command, slash_command
 from bot.web import auth
 from bot.web.params import (
     ALERT_STATUSES,
@@ -33,6 +34,7 @@ from bot.web.params import (
 )
 from core import charts
 from core.alerts.actions import AlertNotFoundError
+from core.alerts.feedback import PRECISION_DAYS, FeedbackService, Precision
 from core.browse import BrowseError, ListingFilters, ListingNotFoundError
 from core.models import ComponentType, Marketplace
 from core.watches import WatchNotFoundError
@@ -95,13 +97,25 @@ async def _resolved_scope(request: web.Request, params: Params) -> int | None:
 
 @aiohttp_jinja2.template("watches.html")
 async def watches(request: web.Request) -> dict[str, Any]:
-    """The scope's watches: state, marketplace, threshold, runs, hits and alerts."""
+    """The scope's watches: state, marketplace, threshold, runs, hits, alerts, precision
+    from "Not a deal" feedback and any stricter setting worth trying."""
     params = parse(Params, request.query)
     scope = await _resolved_scope(request, params)
     services = _services(request)
     found = await services.watches.list(scope)
     stats = await services.watches.stats(scope)
-    return await _context(request, params, watches=found, stats=stats)
+    feedback = FeedbackService(services.db.pool, lambda: datetime.now(UTC))
+    counted = await feedback.precision_by_watch(scope)
+    precision = {w.id: counted.get(w.id) or Precision(w.id, PRECISION_DAYS, 0, 0) for w in found}
+    # A guild's members change watches in Discord; the local scope's owner with the CLI.
+    command = slash_command if scope is not None else cli_command
+    by_id = {w.id: w for w in found}
+    suggestions = {
+        watch_id: (suggestion, command(by_id[watch_id], suggestion))
+        for watch_id, suggestion in (await feedback.suggestions(scope, found)).items()
+    }
+    return await _context(request, params, watches=found, stats=stats, precision=precision,
+                          suggestions=suggestions)  # fmt: skip
 
 
 @aiohttp_jinja2.template("listings.html")

@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from core.pricing.wording import market_phrase
+
 # Discord's embed limits (https://discord.com/developers/docs/resources/message#embed-limits).
 TITLE_MAX = 256
 DESCRIPTION_MAX = 4096
@@ -118,17 +120,20 @@ class AlertCard:
     seller_top_rated: bool | None = None
     baseline_p50: str | None = None
     baseline_samples: int = 0
-    # (factor, value 0-100, weight) of the score, as stored in its breakdown.
-    factors: tuple[tuple[str, float, float], ...] = ()
+    baseline_sold: int = 0
+    price_factor: float | None = None
+    # (factor, points it added or took) beside the price, as stored in the breakdown.
+    adjustments: tuple[tuple[str, float], ...] = ()
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> AlertCard:
         """From an outbox row joined with its alert, listing, score and baseline."""
         breakdown = row.get("breakdown") or {}
-        factors = tuple(
-            (name, float(item["factor"]), float(item["weight"]))
+        price = breakdown.get("price")
+        adjustments = tuple(
+            (name, float(item["points"]))
             for name, item in breakdown.items()
-            if isinstance(item, dict) and "factor" in item and "weight" in item
+            if isinstance(item, dict) and "points" in item
         )
         return cls(
             watch_name=str(row["watch_name"]),
@@ -154,21 +159,20 @@ class AlertCard:
             seller_top_rated=row.get("seller_top_rated"),
             baseline_p50=_text(row.get("baseline_p50")),
             baseline_samples=int(row.get("baseline_samples") or 0),
-            factors=factors,
+            baseline_sold=int(row.get("baseline_sold") or 0),
+            price_factor=float(price["factor"]) if isinstance(price, dict) else None,
+            adjustments=adjustments,
         )
 
-    def below_market_pct(self) -> float | None:
-        """How far the unit price is under the market median, in percent (negative: above)."""
-        try:
-            p50, unit = float(self.baseline_p50 or ""), float(self.unit_price)
-        except ValueError:
-            return None
-        return None if p50 <= 0 else (p50 - unit) / p50 * 100
+    def market(self) -> str:
+        """The discount against the median and the sample count, in words."""
+        return market_phrase(self.unit_price, self.baseline_p50, self.baseline_samples,
+                             self.currency, self.baseline_sold)  # fmt: skip
 
-    def top_factors(self, count: int = 3) -> list[tuple[str, float]]:
-        """The factors that added most to the score (value times weight), best first."""
-        ranked = sorted(self.factors, key=lambda f: f[1] * f[2], reverse=True)
-        return [(name, value) for name, value, _ in ranked[:count]]
+    def top_adjustments(self, count: int = 2) -> list[tuple[str, float]]:
+        """The factors besides price that moved the score most, largest first."""
+        moved = [a for a in self.adjustments if abs(a[1]) >= 0.05]
+        return sorted(moved, key=lambda a: abs(a[1]), reverse=True)[:count]
 
 
 def _text(value: Any) -> str | None:
@@ -217,18 +221,6 @@ def _price_line(card: AlertCard) -> str:
     return f"{_money(card.price, card.currency)} + {plain(card.shipping, 40)} shipping"
 
 
-def _market_line(card: AlertCard) -> str:
-    below = card.below_market_pct()
-    if card.baseline_p50 is None or below is None:
-        return "no market price yet"
-    where = (
-        f"{below:.0f}% below"
-        if below >= 0.5
-        else (f"{-below:.0f}% above" if below <= -0.5 else "at the median")
-    )
-    return f"P50 {_money(card.baseline_p50, card.currency)} · {where}"
-
-
 def _seller_line(card: AlertCard) -> str:
     parts = [plain(card.seller or "", 100) or "unknown"]
     if card.seller_feedback_score is not None:
@@ -242,14 +234,11 @@ def _seller_line(card: AlertCard) -> str:
 
 def _score_line(card: AlertCard) -> str:
     head = f"**{card.score:.0f}**/100"
-    factors = card.top_factors()
-    if not factors:
-        return head
-    named = ", ".join(
-        f"{name} {value:.0f}" + (f" ({plain(card.price_position, 60)})" if name == "price" else "")
-        for name, value in factors
-    )
-    return f"{head} · {named}"
+    parts = []
+    if card.price_factor is not None:
+        parts.append(f"price {card.price_factor:.0f}")
+    parts += [f"{name} {points:+.1f}" for name, points in card.top_adjustments()]
+    return " · ".join([head, *parts])
 
 
 def embed(card: AlertCard) -> dict[str, Any]:
@@ -261,7 +250,7 @@ def embed(card: AlertCard) -> dict[str, Any]:
     fields = [
         {"name": "Price", "value": _ours(_price_line(card), 200), "inline": True},
         {"name": "Unit price", "value": _ours(unit, 200), "inline": True},
-        {"name": "Market", "value": _ours(_market_line(card), 200), "inline": True},
+        {"name": "Market", "value": _ours(card.market(), 200), "inline": False},
         {"name": "Score", "value": _score_line(card)[:FIELD_VALUE_MAX], "inline": False},
         {"name": "Condition",
          "value": _value(CONDITION_LABELS.get(card.condition, card.condition), 100),
@@ -273,7 +262,7 @@ def embed(card: AlertCard) -> dict[str, Any]:
         fields.append({
             "name": "Baseline immature",
             "value": f"only {card.baseline_samples} price(s) known for this product so far: "
-                     "the score does not judge the price yet",
+                     "too few to call this a deal with confidence",
             "inline": False,
         })  # fmt: skip
     again = f" (price dropped, alert #{card.sequence})" if card.sequence > 1 else ""

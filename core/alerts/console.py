@@ -11,6 +11,7 @@ from typing import Any, TextIO
 from core.db import alerts as repo
 from core.db.pool import Pool
 from core.observability.metrics import ALERTS
+from core.pricing.wording import market_phrase
 
 Clock = Callable[[], datetime]
 
@@ -19,13 +20,14 @@ def render(row: dict[str, Any]) -> str:
     """One alert as a few plain lines (listing text is shown, never interpreted)."""
     title = " ".join(str(row["title"]).split())[:200]
     immature = "  (baseline immature)" if row["cold_start"] else ""
-    price = row["breakdown"].get("price", {}) if row.get("breakdown") else {}
+    market = market_phrase(row["unit_price"], row.get("baseline_p50"),
+                           int(row.get("baseline_samples") or 0), str(row["currency"]),
+                           int(row.get("baseline_sold") or 0))  # fmt: skip
     again = f" (re-alert #{row['sequence']})" if row["sequence"] > 1 else ""
     lines = [
         f"[{row['watch_name']}] score {float(row['score']):.1f}{again}{immature}",
         f"  {title}",
-        f"  {row['unit_price']} {row['currency']} per unit on {row['marketplace']}; "
-        f"{price.get('position', 'price position unknown')}",
+        f"  {row['unit_price']} {row['currency']} per unit on {row['marketplace']}: {market}",
         f"  {row['url'] or '(no link)'}",
     ]
     return "\n".join(lines)

@@ -1,9 +1,10 @@
 """Whether a scored listing alerts a watch (DOMAIN.md, "Alert semantics").
 
 An alert needs: the listing's type is the watch's; its unit price, condition, seller and
-attributes pass the watch's filters; its score reaches the watch's threshold; a cold
-(immature) baseline only with the watch's cold-start opt-in; and, if the watch already
-alerted on it, a unit-price drop of at least the watch's re-alert step since then.
+attributes pass the watch's filters; no red flag (a fault or doubt the title announces, a
+suspicious lot) unless the watch asks for parts; its score reaches the watch's threshold;
+a cold (immature) baseline only with the watch's cold-start opt-in; and, if the watch
+already alerted on it, a unit-price drop of at least the watch's re-alert step since then.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from core.attributes import fold
+from core.attributes import TOTAL_CAPACITY, fold, total_capacity
 from core.filters import AttributeFilter, FilterOp
 from core.models import ComponentType, Condition
 from core.watches import Watch
@@ -34,6 +35,13 @@ class Candidate:
     seller_feedback_percent: Decimal | None
     seller_top_rated: bool | None
     last_alert_unit_price: Decimal | None = None
+    # Red flags from the score's breakdown: {"code", "phrase", "effect"} each.
+    flags: tuple[Mapping[str, str], ...] = ()
+
+    @property
+    def faulty(self) -> Mapping[str, str] | None:
+        """The first flag that makes the listing one for parts, if any."""
+        return next((f for f in self.flags if f.get("effect") == "for_parts"), None)
 
 
 @dataclass(frozen=True)
@@ -50,6 +58,8 @@ def _matches(flt: AttributeFilter, candidate: Candidate) -> bool:
         if flt.attribute == "quantity"
         else candidate.condition.value
         if flt.attribute == "condition"
+        else total_capacity(candidate.attributes, candidate.quantity)
+        if flt.attribute == TOTAL_CAPACITY
         else candidate.attributes.get(flt.attribute)
     )
     if actual is None:
@@ -75,6 +85,18 @@ def _matches(flt: AttributeFilter, candidate: Candidate) -> bool:
     return False
 
 
+def _flag_reason(flag: Mapping[str, str]) -> str:
+    code = flag["code"]
+    if code == "suspicious_lot":
+        return "suspicious lot: its unit price is far under even the cheap end of the market"
+    if code == "implausible_price":
+        return "too good to be true: far under the market from a seller with no track record"
+    if code == "auction_bid":
+        return f"an auction's current bid is no price yet ({flag.get('phrase', '')})"
+    what = "announces a fault" if flag.get("effect") == "for_parts" else "raises a doubt"
+    return f"red flag: the title {what} ({flag.get('phrase') or flag['code']})"
+
+
 def decide(watch: Watch, candidate: Candidate) -> Decision:
     """Apply the watch's filters, threshold, cold-start rule and re-alert step."""
     c = candidate
@@ -86,10 +108,11 @@ def decide(watch: Watch, candidate: Candidate) -> Decision:
         return Decision(False, f"unit price {c.unit_price} under {watch.min_price}")
     if watch.max_price is not None and c.unit_price > watch.max_price:
         return Decision(False, f"unit price {c.unit_price} over {watch.max_price}")
+    condition = Condition.FOR_PARTS if c.faulty else c.condition
     if watch.conditions:
-        if c.condition not in watch.conditions:
-            return Decision(False, f"condition {c.condition.value} not wanted")
-    elif c.condition is Condition.FOR_PARTS:
+        if condition not in watch.conditions:
+            return Decision(False, f"condition {condition.value} not wanted")
+    elif condition is Condition.FOR_PARTS and not c.faulty:
         return Decision(False, "for parts (the watch did not ask for that condition)")
     if watch.top_rated_only and not c.seller_top_rated:
         return Decision(False, "seller is not top-rated")
@@ -106,6 +129,8 @@ def decide(watch: Watch, candidate: Candidate) -> Decision:
     for flt in watch.filters:
         if not _matches(flt, c):
             return Decision(False, f"filter {flt.describe()} not met")
+    if c.flags and Condition.FOR_PARTS not in watch.conditions:
+        return Decision(False, _flag_reason(c.faulty or c.flags[0]))
     if c.cold_start and not watch.cold_start_opt_in:
         return Decision(False, "baseline immature and the watch did not opt in")
     if c.score < watch.threshold:

@@ -10,20 +10,19 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from core.alerts.decide import Candidate, decide
+from core.alerts.judge import judge
 from core.db import browse as browse_repo
 from core.db.pool import Pool
 from core.extract.service import Extractor, Outcome
 from core.jobs.ingest import search_request
 from core.marketplace.client import EbayClient
-from core.marketplace.conditions import effective_condition
 from core.marketplace.listing import MarketListing
 from core.models import ComponentType, Condition
-from core.pricing.scoring import Facts, Market, score
+from core.pricing.scoring import Market
 from core.settings import Settings
 from core.watches import Watch
 
@@ -124,70 +123,23 @@ class WatchPreview:
         last_alert: Decimal | None,
         settings: Settings,
     ) -> PreviewItem:
-        extraction = outcome.extraction
-        quantity = max(extraction.quantity, 1)
-        unit = ((listing.price + (listing.shipping or Decimal(0))) / quantity).quantize(
-            Decimal("0.01")
-        )
-        condition = effective_condition(listing.condition, extraction.condition)
-        kind = extraction.component_type
-        item = PreviewItem(
+        found = judge(watch, listing, outcome, market, settings.scoring, self._clock(),
+                      last_alert_unit_price=last_alert)  # fmt: skip
+        result = found.score
+        return PreviewItem(
             title=listing.title,
             url=listing.url,
             item_id=listing.item_id,
             currency=listing.currency,
             price=listing.price,
             shipping=listing.shipping,
-            unit_price=unit,
-            component_type=kind,
-            product_key=outcome.product_key,
-            condition=condition,
-            score=None,
-            cold_start=True,
-            price_position=None,
-            would_alert=False,
-            reason="no product key, so never scored",
-        )
-        if outcome.product_key is None:
-            return item
-        now = self._clock()
-        facts = Facts(
-            unit_price=unit,
-            condition=condition,
-            quantity=quantity,
-            seller_feedback_score=listing.seller_feedback_score,
-            seller_feedback_percent=listing.seller_feedback_percent,
-            seller_top_rated=listing.seller_top_rated,
-            has_image=listing.image_url is not None,
-            shipping_known=listing.shipping is not None,
-            first_seen_at=now,
-            auction_end_at=listing.auction_end_at,
-            is_auction="AUCTION" in listing.buying_options,
-        )
-        config = settings.scoring
-        result = score(facts, market or Market(), config.weights,
-                       config.cold_start_min_samples, now)  # fmt: skip
-        decision = decide(
-            watch,
-            Candidate(
-                component_type=kind,
-                attributes=dict(extraction.attributes),
-                quantity=quantity,
-                condition=condition,
-                unit_price=unit,
-                score=result.value,
-                cold_start=result.cold_start,
-                seller_feedback_score=listing.seller_feedback_score,
-                seller_feedback_percent=listing.seller_feedback_percent,
-                seller_top_rated=listing.seller_top_rated,
-                last_alert_unit_price=last_alert,
-            ),
-        )
-        return replace(
-            item,
-            score=result.value,
-            cold_start=result.cold_start,
-            price_position=str(result.breakdown["price"].get("position")),
-            would_alert=decision.alert,
-            reason=decision.reason,
+            unit_price=found.unit_price,
+            component_type=found.component_type,
+            product_key=found.product_key,
+            condition=found.condition,
+            score=None if result is None else result.value,
+            cold_start=True if result is None else result.cold_start,
+            price_position=None if result is None else str(result.breakdown["price"]["position"]),
+            would_alert=found.decision.alert,
+            reason=found.decision.reason,
         )

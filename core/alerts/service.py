@@ -57,6 +57,7 @@ def _candidate(row: dict[str, Any]) -> Candidate:
         seller_feedback_percent=row["seller_feedback_percent"],
         seller_top_rated=row["seller_top_rated"],
         last_alert_unit_price=row["last_unit_price"],
+        flags=tuple((row["breakdown"] or {}).get("flags") or ()),
     )
 
 

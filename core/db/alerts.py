@@ -127,7 +127,7 @@ async def claim_outbox(
                a.sequence, w.name AS watch_name, l.title, l.url, l.image_url, l.price, l.shipping,
                l.condition, l.seller_username, l.seller_feedback_score, l.seller_feedback_percent,
                l.seller_top_rated, l.marketplace, s.breakdown, s.baseline_samples, e.product_key,
-               e.quantity, b.p50 AS baseline_p50
+               e.quantity, b.p50 AS baseline_p50, b.sold_count AS baseline_sold
         FROM claimed c
         JOIN alerts a ON a.outbox_id = c.id
         JOIN watches w ON w.id = a.watch_id

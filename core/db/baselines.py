@@ -1,11 +1,18 @@
 """SQL for market baselines: percentiles of unit price per (product key, currency).
 
 Samples are unit prices, (price + shipping) / quantity, of active listings last seen
-within the window that are not for parts, plus sold prices eBay reported (Marketplace
-Insights, or entered by hand) within the window. A sold price counts as one sample, like
-an asking price; a listing that sold is inactive, so it is never counted twice. The
-weaker "ended early, likely sold" guess is not a sample: its price is an asking price.
-Unknown shipping counts as 0.
+within the window, plus sold prices eBay reported (Marketplace Insights, or entered by
+hand) within the window. A listing that sold is inactive, so it is never counted twice.
+The weaker "ended early, likely sold" guess is not a sample: its price is an asking
+price. Unknown shipping counts as 0.
+
+Junk must not drag the percentiles, so a refresh leaves out, and counts by reason:
+for-parts listings; and, once a key has `_TRIM_MIN` usable samples, prices further from
+the median than `_TRIM_SPREADS` robust spreads on a log scale (1.4826 x MAD of ln(unit),
+at least `_TRIM_FLOOR`, i.e. under 0.61x or over 1.65x the median): under it a lot
+(`left_out_lots`) or a single unit (`left_out_low`, a fault that slipped through or a
+misread), over it an absurd asking price (`left_out_high`). Sold prices are what things
+really fetch, so each counts twice in the percentiles (once in `sample_count`).
 """
 
 from __future__ import annotations
@@ -16,33 +23,80 @@ from typing import Any
 
 from core.db.pool import Connection
 
-_SAMPLES = """
+_TRIM_MIN = 5
+_TRIM_SPREADS = 3.5
+_TRIM_FLOOR = 0.5
+_SOLD_WEIGHT = 2
+
+_SAMPLES = f"""
     samples AS (
-        SELECT e.product_key, l.currency,
-               (l.price + COALESCE(l.shipping, 0)) / e.quantity AS unit, false AS sold
+        SELECT e.product_key, l.currency, e.quantity, false AS sold,
+               (l.price + COALESCE(l.shipping, 0)) / e.quantity AS unit,
+               (l.condition = 'for_parts' OR e.condition = 'for_parts') AS for_parts
         FROM listings l JOIN extractions e ON e.listing_id = l.id AND e.is_current
         WHERE e.product_key IS NOT NULL
           AND l.active
-          AND l.condition <> 'for_parts' AND e.condition <> 'for_parts'
           AND l.last_seen_at >= $1::timestamptz - make_interval(days => $2)
           AND ($3::text[] IS NULL OR e.product_key = ANY($3))
         UNION ALL
-        SELECT e.product_key, l.currency,
-               (l.sold_price + COALESCE(l.shipping, 0)) / e.quantity, true
+        SELECT e.product_key, l.currency, e.quantity, true,
+               (l.sold_price + COALESCE(l.shipping, 0)) / e.quantity,
+               (l.condition = 'for_parts' OR e.condition = 'for_parts')
         FROM listings l JOIN extractions e ON e.listing_id = l.id AND e.is_current
         WHERE e.product_key IS NOT NULL
           AND l.sold_source IN ('marketplace_insights', 'manual')
-          AND l.condition <> 'for_parts' AND e.condition <> 'for_parts'
           AND l.sold_at >= $1::timestamptz - make_interval(days => $2)
           AND ($3::text[] IS NULL OR e.product_key = ANY($3))
     ),
+    centre AS (
+        SELECT product_key, currency, count(*) AS n,
+               percentile_cont(0.5) WITHIN GROUP (ORDER BY ln(unit)) AS mid
+        FROM samples WHERE NOT for_parts AND unit > 0 GROUP BY product_key, currency
+    ),
+    scale AS (
+        SELECT s.product_key, s.currency, c.n, c.mid,
+               GREATEST({_TRIM_SPREADS} * 1.4826 * percentile_cont(0.5) WITHIN GROUP
+                        (ORDER BY abs(ln(s.unit) - c.mid)), {_TRIM_FLOOR}) AS reach
+        FROM samples s JOIN centre c USING (product_key, currency)
+        WHERE NOT s.for_parts AND s.unit > 0
+        GROUP BY s.product_key, s.currency, c.n, c.mid
+    ),
+    judged AS (
+        SELECT s.product_key, s.currency, s.unit, s.sold,
+               CASE WHEN s.for_parts THEN 'for_parts'
+                    WHEN s.unit <= 0 THEN 'low'
+                    WHEN k.n < {_TRIM_MIN} THEN NULL
+                    WHEN ln(s.unit) - k.mid < -k.reach THEN
+                        CASE WHEN s.quantity > 1 THEN 'lot' ELSE 'low' END
+                    WHEN ln(s.unit) - k.mid > k.reach THEN 'high'
+               END AS left_out
+        FROM samples s LEFT JOIN scale k USING (product_key, currency)
+    ),
+    counts AS (
+        SELECT product_key, currency,
+               count(*) FILTER (WHERE left_out IS NULL) AS sample_count,
+               count(*) FILTER (WHERE left_out IS NULL AND sold) AS sold_count,
+               count(*) FILTER (WHERE left_out = 'for_parts') AS left_out_for_parts,
+               count(*) FILTER (WHERE left_out = 'low') AS left_out_low,
+               count(*) FILTER (WHERE left_out = 'lot') AS left_out_lots,
+               count(*) FILTER (WHERE left_out = 'high') AS left_out_high
+        FROM judged GROUP BY product_key, currency
+    ),
+    weighted AS (
+        SELECT j.product_key, j.currency, j.unit
+        FROM judged j
+        CROSS JOIN LATERAL generate_series(1, CASE WHEN j.sold THEN {_SOLD_WEIGHT} ELSE 1 END)
+        WHERE j.left_out IS NULL
+    ),
     stats AS (
-        SELECT product_key, currency, count(*) AS sample_count,
-               count(*) FILTER (WHERE sold) AS sold_count,
-               percentile_cont(ARRAY[0.1, 0.25, 0.5, 0.75, 0.9])
-                   WITHIN GROUP (ORDER BY unit) AS p,
-               avg(unit) AS mean
-        FROM samples GROUP BY product_key, currency
+        SELECT c.*, w.p, w.mean
+        FROM counts c JOIN (
+            SELECT product_key, currency,
+                   percentile_cont(ARRAY[0.1, 0.25, 0.5, 0.75, 0.9])
+                       WITHIN GROUP (ORDER BY unit) AS p,
+                   avg(unit) AS mean
+            FROM weighted GROUP BY product_key, currency
+        ) w USING (product_key, currency)
     )"""
 
 _REFRESH = f"""
@@ -68,12 +122,17 @@ _REFRESH = f"""
     ),
     upserted AS (
         INSERT INTO baselines (product_key, currency, sample_count, sold_count,
-                               p10, p25, p50, p75, p90, mean, window_days, computed_at)
+                               p10, p25, p50, p75, p90, mean, window_days, computed_at,
+                               left_out_for_parts, left_out_low, left_out_lots, left_out_high)
         SELECT product_key, currency, sample_count, sold_count,
-               p[1], p[2], p[3], p[4], p[5], mean, $2, $1
+               p[1], p[2], p[3], p[4], p[5], mean, $2, $1,
+               left_out_for_parts, left_out_low, left_out_lots, left_out_high
         FROM stats
         ON CONFLICT (product_key, currency) DO UPDATE SET
             sample_count = EXCLUDED.sample_count, sold_count = EXCLUDED.sold_count,
+            left_out_for_parts = EXCLUDED.left_out_for_parts,
+            left_out_low = EXCLUDED.left_out_low, left_out_lots = EXCLUDED.left_out_lots,
+            left_out_high = EXCLUDED.left_out_high,
             p10 = EXCLUDED.p10, p25 = EXCLUDED.p25, p50 = EXCLUDED.p50, p75 = EXCLUDED.p75,
             p90 = EXCLUDED.p90, mean = EXCLUDED.mean, window_days = EXCLUDED.window_days,
             computed_at = EXCLUDED.computed_at
@@ -110,7 +169,7 @@ async def changed_keys(conn: Connection, since: datetime) -> list[str]:
 
 _COLUMNS = (
     "product_key, currency, sample_count, sold_count, p10, p25, p50, p75, p90, mean, "
-    "window_days, computed_at"
+    "window_days, computed_at, left_out_for_parts, left_out_low, left_out_lots, left_out_high"
 )
 
 
@@ -160,8 +219,8 @@ async def sample_prices(
 ) -> list[Any]:
     """The unit prices a baseline is computed from (for distribution charts), at most `limit`."""
     rows = await conn.fetch(
-        f"WITH {_SAMPLES} SELECT round(unit, 2) AS unit FROM samples WHERE currency = $4 "
-        "ORDER BY unit LIMIT $5",
+        f"WITH {_SAMPLES} SELECT round(unit, 2) AS unit FROM judged "
+        "WHERE currency = $4 AND left_out IS NULL ORDER BY unit LIMIT $5",
         now, window_days, [key], currency, limit,
     )  # fmt: skip
     return [r["unit"] for r in rows]

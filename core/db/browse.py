@@ -118,7 +118,9 @@ async def detail(conn: Connection, guild_id: int | None, listing_id: int) -> dic
                s.computed_at AS scored_at,
                b.sample_count AS b_sample_count, b.sold_count AS b_sold_count, b.p10 AS b_p10,
                b.p25 AS b_p25, b.p50 AS b_p50, b.p75 AS b_p75, b.p90 AS b_p90, b.mean AS b_mean,
-               b.window_days AS b_window_days, b.computed_at AS b_computed_at
+               b.window_days AS b_window_days, b.computed_at AS b_computed_at,
+               b.left_out_for_parts AS b_left_out_for_parts, b.left_out_low AS b_left_out_low,
+               b.left_out_lots AS b_left_out_lots, b.left_out_high AS b_left_out_high
         FROM listings l
         LEFT JOIN extractions e ON e.listing_id = l.id AND e.is_current
         LEFT JOIN scores s ON s.listing_id = l.id AND s.is_current

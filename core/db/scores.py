@@ -17,7 +17,7 @@ async def inputs(
     """Active, keyed listings (all, or those given) with their baseline, ready to score."""
     rows = await conn.fetch(
         """
-        SELECT l.id AS listing_id, e.id AS extraction_id, e.product_key, l.currency,
+        SELECT l.id AS listing_id, e.id AS extraction_id, e.product_key, l.currency, l.title,
                round((l.price + COALESCE(l.shipping, 0)) / e.quantity, 2) AS unit_price,
                l.condition AS listing_condition, e.condition AS extracted_condition,
                e.quantity, l.seller_feedback_score, l.seller_feedback_percent,

@@ -6,7 +6,7 @@ import json
 import statistics
 import time
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -30,21 +30,27 @@ class Example:
     expected: dict[str, Any] | None
 
 
-def load_examples(path: Path, *, labelled: bool = True) -> list[Example]:
-    """Read JSONL lines `{"id", "title", "marketplace", "expected": {...}}`."""
+def jsonl_rows(path: Path) -> Iterator[tuple[str, Any]]:
+    """(`file:line`, parsed value) for each non-blank line of a JSONL dataset."""
     try:
         lines = path.read_text(encoding="utf-8").splitlines()
     except OSError as exc:
         raise DatasetError(f"{path}: cannot be read ({exc.strerror or exc})") from None
-    examples: list[Example] = []
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
         where = f"{path}:{number}"
         try:
-            row = json.loads(line)
+            yield where, json.loads(line)
         except ValueError as exc:
             raise DatasetError(f"{where}: not valid JSON ({exc})") from None
+
+
+def load_examples(path: Path, *, labelled: bool = True) -> list[Example]:
+    """Read JSONL lines `{"id", "title", "marketplace", "expected": {...}}`."""
+    examples: list[Example] = []
+    for where, row in jsonl_rows(path):
+        number = int(where.rsplit(":", 1)[1])
         if not isinstance(row, dict) or not isinstance(row.get("title"), str) or not row["title"]:
             raise DatasetError(f'{where}: each line needs a non-empty "title"')
         market = row.get("marketplace")

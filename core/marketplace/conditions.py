@@ -50,9 +50,12 @@ def normalise_condition(condition_id: int | None, text: str | None) -> Condition
 
 def effective_condition(listed: Condition | str, extracted: Condition | str | None) -> Condition:
     """The condition to judge a listing by: eBay's condition id is reliable, the title's
-    wording only fills in when eBay's is unknown."""
+    wording fills in when eBay's is unknown, and a fault the title announces ("no power",
+    "defekt") beats whatever condition the seller picked."""
     condition = Condition(listed)
-    if condition is Condition.UNKNOWN and extracted is not None:
+    if extracted is not None and (
+        condition is Condition.UNKNOWN or Condition(extracted) is Condition.FOR_PARTS
+    ):
         return Condition(extracted)
     return condition
 

@@ -43,6 +43,30 @@ class Baseline:
     mean: Decimal | None
     window_days: int
     computed_at: datetime
+    left_out_for_parts: int = 0
+    left_out_low: int = 0
+    left_out_lots: int = 0
+    left_out_high: int = 0
+
+    def left_out(self) -> list[str]:
+        """What the refresh left out of this baseline and why, in words."""
+        reasons = (
+            (self.left_out_for_parts, "for parts or announcing a fault"),
+            (self.left_out_low, "priced far under the rest (a fault or a misread)"),
+            (self.left_out_lots, "lots priced per unit far under the rest"),
+            (self.left_out_high, "absurd asking prices far over the rest"),
+        )
+        return [f"{count} {why}" for count, why in reasons if count]
+
+    def maturity(self, cold_min: int, alert_min: int) -> str | None:
+        """None for a mature baseline, else why its listings do not alert yet, in words."""
+        if self.sample_count < cold_min:
+            return (f"immature: {self.sample_count} of the {cold_min} prices needed to "
+                    "judge a price")  # fmt: skip
+        if self.sample_count < alert_min:
+            return (f"immature: {self.sample_count} of the {alert_min} prices needed "
+                    "before its listings alert")  # fmt: skip
+        return None
 
     def is_cold(self, min_samples: int) -> bool:
         """Too few samples for the price factor to mean anything (DOMAIN.md: under 10)."""

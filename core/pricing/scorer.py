@@ -8,6 +8,7 @@ from typing import Any
 
 from core.db import scores as repo
 from core.db.pool import Pool
+from core.extract.red_flags import find_red_flags
 from core.marketplace.conditions import effective_condition
 from core.observability.metrics import SCORES
 from core.pricing.scoring import Facts, Market, score
@@ -30,6 +31,7 @@ def _facts(row: dict[str, Any]) -> Facts:
         first_seen_at=row["first_seen_at"],
         auction_end_at=row["auction_end_at"],
         is_auction=row["is_auction"],
+        red_flags=find_red_flags(row["title"]),
     )
 
 
@@ -62,8 +64,7 @@ class Scorer:
             rows = await repo.inputs(conn, listing_ids, keys)
             results = []
             for row in rows:
-                result = score(_facts(row), _market(row), config.weights,
-                               config.cold_start_min_samples, now)  # fmt: skip
+                result = score(_facts(row), _market(row), config, now)
                 SCORES.observe(result.value)
                 results.append(
                     repo.ScoreRow(

@@ -93,3 +93,53 @@ def test_realert_after_a_big_enough_drop() -> None:
     decision = decide(watch(), again)
     assert decision.alert
     assert "dropped from 40 to 38" in decision.reason
+
+
+FAULT = {"code": "no_power", "phrase": "no power", "effect": "for_parts"}
+DOUBT = {"code": "untested", "phrase": "untested", "effect": "veto"}
+LOT = {"code": "suspicious_lot", "phrase": "40 units", "effect": "veto"}
+
+
+@pytest.mark.parametrize(
+    ("flag", "reason"),
+    [
+        (FAULT, "red flag: the title announces a fault (no power)"),
+        (DOUBT, "red flag: the title raises a doubt (untested)"),
+        (LOT, "suspicious lot: its unit price is far under even the cheap end of the market"),
+    ],
+)
+def test_a_red_flag_vetoes_a_deal_whatever_its_score(flag: dict[str, str], reason: str) -> None:
+    decision = decide(watch(threshold=0), replace(GOOD, score=100.0, flags=(flag,)))
+    assert not decision.alert
+    assert decision.reason == reason
+
+
+def test_a_watch_that_asks_for_parts_takes_flagged_listings() -> None:
+    parts = watch(conditions=["for_parts"])
+    assert decide(parts, replace(GOOD, flags=(FAULT,))).alert
+    assert decide(parts, replace(GOOD, condition=Condition.FOR_PARTS, flags=(DOUBT,))).alert
+    # a fault in the title makes the listing for parts whatever the seller picked
+    working = watch(conditions=["used_working"])
+    assert decide(working, replace(GOOD, flags=(FAULT,))).reason == "condition for_parts not wanted"
+
+
+@pytest.mark.parametrize(
+    ("filters", "quantity", "capacity", "alerts"),
+    [
+        (["total_capacity_gb>=128"], 2, 64, True),  # a 2x64GB kit
+        (["total_capacity_gb>=128"], 4, 32, True),  # "Lot of 4x 32GB ... 128GB"
+        (["total_capacity_gb>=128"], 1, 64, False),
+        (["total_capacity_gb=64"], 1, 64, True),
+        (["capacity_gb>=128"], 2, 64, False),  # capacity_gb stays per module
+    ],
+)
+def test_total_capacity_is_capacity_times_quantity(
+    filters: list[str], quantity: int, capacity: int, alerts: bool
+) -> None:
+    kit = replace(GOOD, quantity=quantity, attributes={**GOOD.attributes, "capacity_gb": capacity})
+    assert decide(watch(filters=filters), kit).alert is alerts
+
+
+def test_total_capacity_needs_a_stated_capacity() -> None:
+    silent = replace(GOOD, quantity=2, attributes={"generation": "DDR4"})
+    assert decide(watch(filters=["total_capacity_gb>=64"]), silent).reason.startswith("filter")

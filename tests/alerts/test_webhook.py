@@ -195,16 +195,15 @@ def test_an_alert_card_names_market_factors_and_an_immature_baseline() -> None:
                      product_key="ram:ddr4:ecc_reg:32gb:2666", cold_start=True, sequence=1,
                      alert_id=7, price="115.00", shipping="5.00", quantity=4,
                      image_url="http://insecure.example/x.jpg", baseline_p50="40.00",
-                     baseline_samples=4,
-                     factors=(("price", 50.0, 0.6), ("seller", 100.0, 0.12),
-                              ("condition", 85.0, 0.1), ("timing", 100.0, 0.06)))  # fmt: skip
+                     baseline_samples=4, price_factor=50.0,
+                     adjustments=(("seller", 1.5), ("condition", 0.9), ("quantity", 0.02),
+                                  ("timing", -0.4)))  # fmt: skip
     value = embed(card)
     fields = {f["name"]: f["value"] for f in value["fields"]}
     assert fields["Price"] == "115.00 EUR + 5.00 shipping"
     assert fields["Unit price"] == "30.00 EUR (4 units)"
-    assert fields["Market"] == "P50 40.00 EUR · 25% below"
-    assert fields["Score"].startswith("**72**/100 · price 50 (unknown (immature baseline))")
-    assert ", seller 100, condition 85" in fields["Score"]
+    assert fields["Market"] == "25% under the usual €40, from 4 listings"
+    assert fields["Score"] == "**72**/100 · price 50 · seller +1.5 · condition +0.9"
     assert fields["Condition"] == "Like new"
     assert "only 4 price(s) known" in fields["Baseline immature"]
     assert "thumbnail" not in value  # only https images

@@ -203,6 +203,7 @@ def holder_for(
         f"discord.api_base_url={fake.base_url!r}",
         f"discord.manager_role_ids=[{SPT_ROLE}]",
         "extract.backend='rules'",
+        "scoring.alert_min_samples=10",  # tests/bot/market.py's dozen listings make a market
         "resilience.backoff_base_seconds=0.01",
         "resilience.backoff_max_seconds=0.05",
         "ebay.requests_per_second=100",

@@ -40,7 +40,7 @@ async def test_top_lists_this_guilds_best_deals_first(h: Harness, seeded: Seeded
     (embed,) = answer.embeds
     lines = embed["description"].splitlines()
     assert len(lines) == 10  # a page
-    assert lines[0].startswith("**9")
+    assert lines[0].startswith("**100**")
     assert "40.00 USD" in lines[0]
     assert "](https://www.ebay.com/itm/" in lines[0]
     assert "Secret bargain" not in embed["description"]
@@ -88,8 +88,9 @@ async def test_listing_show_has_breakdown_baseline_and_a_price_chart(
     assert fields["Unit price"] == "40.00 USD"
     assert "capacity\\_gb 32" in fields["Attributes (ram)"]
     assert fields["Read by"] == "rules, confidence 0.95"
-    assert "price 100 x0.6 (at or under P10)" in fields["Score"]
-    assert "below the median" in fields["Market"]
+    assert "price 100 (74% under the median" in fields["Score"]
+    assert "adjusted by seller +1.5" in fields["Score"]
+    assert fields["Market"].startswith("74% under the usual $155, from 12 listings")
     assert fields["Found by"] == "DDR4 deals"
     assert embed["image"]["url"] == "attachment://price-history.png"
     (chart,) = answer.files
@@ -117,7 +118,9 @@ async def test_baseline_show_has_percentiles_and_a_distribution_chart(
 ) -> None:
     answer = await h.run("baseline show", {"product_key": KEY})
     fields = {f["name"]: f["value"] for f in answer.embed["fields"]}
-    assert fields["Samples"] == "14 (0 sold)"  # 13 of ours and the other guild's: one market
+    # 13 of ours and the other guild's make one market; the 40 and the 5 are left out
+    assert fields["Samples"] == "12 (0 sold)"
+    assert fields["Left out"] == "2 priced far under the rest (a fault or a misread)"
     assert fields["P50"].endswith(" USD")
     assert answer.embed["image"]["url"] == "attachment://price-distribution.png"
     (chart,) = answer.files

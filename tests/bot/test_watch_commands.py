@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
+from tests.alerts.test_feedback import KEY_16, RAM_16, Seed
 from tests.bot.harness import (
     DEALS,
     GUILD,
@@ -41,6 +43,8 @@ async def test_add_stores_the_watch_in_the_guild_and_answers_ephemerally(h: Harn
     assert "`capacity_gb>=32`" in text
     assert "`generation=DDR4`" in text
     assert f"<#{DEALS}>" in text  # the channel it was added in
+    # a per-module capacity filter: the answer suggests the kit-aware one, changing nothing
+    assert "filter on total_capacity_gb instead, e.g. total_capacity_gb>=32" in text
     (row,) = await watches(h)
     assert row["owner_id"] == h.fake.user.id
     assert row["channel_id"] == DEALS
@@ -164,6 +168,40 @@ async def test_show_edit_pause_and_resume(h: Harness) -> None:
     assert (await watches(h))[0]["enabled"]
 
 
+async def test_show_reports_precision_from_feedback_and_suggests_text_only(h: Harness) -> None:
+    await h.run("watch add", RAM)
+    first = await h.run("watch show", {"watch": "DDR4 RDIMM"}, who="member")
+    fields = {f["name"]: f["value"] for f in first.embed["fields"]}
+    assert fields["Precision from feedback"] == (
+        "no feedback yet (no alerts delivered in the last 90 days)")  # fmt: skip
+    assert "Suggestion" not in fields
+    watch = await h.services.watches.get(GUILD, "DDR4 RDIMM")
+    seed = Seed(h.pool, datetime.now(UTC))
+    await seed.alerts(watch, kept=6, pressed=2)
+    await seed.alert(watch, key=KEY_16, attributes=RAM_16, not_a_deal=True)
+    # Another guild's presses never count here.
+    theirs = await seed.watch(guild=OTHER_GUILD, name="DDR4 RDIMM")
+    await seed.alerts(theirs, kept=0, pressed=5)
+
+    shown = await h.run("watch show", {"watch": "DDR4 RDIMM"}, who="member")
+    assert shown.ephemeral
+    fields = {f["name"]: f["value"] for f in shown.embed["fields"]}
+    assert fields["Precision from feedback"] == (
+        "6 of 9 alerts kept (67%), 3 marked not a deal (last 90 days)\n"
+        "Most marked: `ram:ddr4:ecc_reg:32gb:2666` (2), `ram:ddr4:ecc_reg:16gb:2666` (1)"
+    )
+    assert fields["Suggestion"] == (
+        f"raise the threshold from 80 to 85 (`/watch edit watch:{watch.id} threshold:85`), "
+        "because 3 of 9 alerts were marked not a deal in the last 30 days"
+    )
+    assert "Precision from feedback: 6 of 9 alerts kept (67%)" in shown.text()
+    (row,) = await watches(h)
+    assert row["threshold"] == 80  # a suggestion changes nothing by itself
+    # Commands that answer with the watch's settings do not add feedback.
+    paused = await h.run("watch pause", {"watch": "DDR4 RDIMM"})
+    assert "Precision from feedback" not in paused.text()
+
+
 async def test_remove_asks_first_and_deletes_only_on_confirmation(h: Harness) -> None:
     await h.run("watch add", RAM)
     record = await h.command("watch remove", {"watch": "DDR4 RDIMM"})
@@ -251,4 +289,5 @@ async def test_autocomplete_offers_only_this_guilds_watches(h: Harness) -> None:
     filters = await h.complete(
         "watch filter", {"watch": "DDR4 RDIMM", "action": "add", "filter": "capa"}, "filter"
     )
-    assert [c["value"] for c in filters] == ["capacity_gb>=1"]
+    # per module, and the whole listing's (a 2x64GB kit is 128)
+    assert [c["value"] for c in filters] == ["capacity_gb>=1", "total_capacity_gb>=1"]

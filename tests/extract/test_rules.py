@@ -603,6 +603,17 @@ def test_german_piece_counts() -> None:
         ("Ex-Lease", Condition.USED_WORKING),
         ("Untested", Condition.UNKNOWN),
         ("", Condition.UNKNOWN),
+        # Faults are red flags (core.extract.red_flags); doubt alone leaves the condition.
+        ("No Power", Condition.FOR_PARTS),
+        ("Startet nicht", Condition.FOR_PARTS),
+        ("Refurbished SMART Warning", Condition.FOR_PARTS),
+        ("Tested Bad", Condition.FOR_PARTS),
+        ("As Is", Condition.UNKNOWN),
+        ("BIOS Locked", Condition.UNKNOWN),
+        ("Nicht getestet", Condition.UNKNOWN),
+        ("Never Tested", Condition.UNKNOWN),
+        ("Tested No Bad Sectors", Condition.USED_WORKING),
+        ("Gebraucht ohne Fehler", Condition.USED_WORKING),
     ],
 )
 def test_condition_words(words: str, condition: Condition) -> None:
@@ -699,3 +710,216 @@ def test_confidence_drops_when_the_type_is_contested() -> None:
     clear = extract_rules("Dell PowerEdge R740 2x Gold 6130 256GB Server").confidence
     contested = extract_rules("Dell PowerEdge R740 32GB DDR4 RDIMM").confidence
     assert contested < 0.8 <= clear
+
+
+# --- real-world wording (issue 12) ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("title", "generation", "speed"),
+    [
+        ("Samsung 16GB DDR-4 2400 ECC REG Server RAM", "DDR4", 2400),
+        ("Hynix 8GB DDR 4 2666 Desktop Memory", "DDR4", 2666),
+        ("Micron 32GB PC4 2933 RDIMM", "DDR4", 2933),
+        ("Samsung 32GB 2Rx4 PC4-2666V ECC Registered", "DDR4", 2666),
+        ("Kingston 16GB DDR4 2666V ECC RDIMM", "DDR4", 2666),
+    ],
+)
+def test_memory_generation_and_speed_spellings(title: str, generation: str, speed: int) -> None:
+    result = extract_rules(title)
+    assert result.component_type is RAM
+    assert has(result, generation=generation, speed_mhz=speed)
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Dell PowerEdge R650 10 Bay Barbone Server",
+        "HPE DL380 Gen10 8SFF Bare Bone",
+        "Lenovo SR630 Barebone 2x PSU",
+    ],
+)
+def test_barebone_spellings(title: str) -> None:
+    result = extract_rules(title)
+    assert result.component_type is SERVER
+    assert has(result, tier="barebone")
+
+
+@pytest.mark.parametrize(
+    ("title", "kind", "model"),
+    [
+        ("Dell R730XD 12LFF 2x E5-2680v4 128GB 4x HDD Caddy H730", SERVER, "r730xd"),
+        (
+            "Dell PowerEdge R630 8SFF (2) Heatsinks, 7 Fans, H730 Mini, iDRAC8 Enterprise",
+            SERVER,
+            "r630",
+        ),
+        ("HP ProDesk 600 G3 SFF i5-7500 8GB 256GB SSD + Power Cord", DESKTOP, "prodesk600g3"),
+        ("Dell OptiPlex 7050 Micro i5-7500T 8GB 128GB w/ AC Adapter", DESKTOP, "optiplex7050"),
+    ],
+)
+def test_a_machine_listed_with_its_parts_is_the_machine(
+    title: str, kind: ComponentType, model: str
+) -> None:
+    result = extract_rules(title)
+    assert result.component_type is kind
+    assert has(result, model=model)
+
+
+@pytest.mark.parametrize(
+    "title",
+    [
+        "Dell PowerEdge R630 Heatsink and Fan",
+        "Dell OptiPlex 7050 Micro 65W AC Adapter",
+        "HP ProDesk 600 G3 SFF Power Supply 180W",
+        "Dell R630 PERC H730 Mini + Riser Card",
+    ],
+)
+def test_parts_for_a_machine_stay_other(title: str) -> None:
+    assert extract_rules(title).component_type is OTHER
+
+
+@pytest.mark.parametrize(
+    ("title", "kind", "model"),
+    [
+        ("Dell 5070 Micro i5-9500T 8GB 256GB", DESKTOP, "optiplex5070"),
+        ("Dell 3050 SFF Core i5 8GB", DESKTOP, "optiplex3050"),
+        ("Dell Pro Tower Core Ultra 7 265 32GB 1TB", DESKTOP, "protower"),
+        ("Dell Pro Max Slim Core Ultra 9 285 64GB", WORKSTATION, "promaxslim"),
+        ("HP Z2 SFF G9 i7-12700 32GB 512GB", WORKSTATION, "z2g9"),
+        ("HP Z2 G8 Mini Workstation i7 32GB", WORKSTATION, "z2minig8"),
+        ("Lenovo ThinkStation P3 Tiny i5-13500 16GB", WORKSTATION, "p3tiny"),
+        ("Lenovo ThinkCentre M70q Tiny Gen 2 i5-11400T 8GB", DESKTOP, "m70qgen2"),
+        ("Beelink EQ12 Pro Mini PC N305 16GB 500GB", DESKTOP, "eq12pro"),
+    ],
+)
+def test_product_lines_without_their_usual_words(
+    title: str, kind: ComponentType, model: str
+) -> None:
+    result = extract_rules(title)
+    assert result.component_type is kind
+    assert has(result, model=model)
+
+
+@pytest.mark.parametrize(
+    ("title", "model", "tier"),
+    [
+        ("Supermicro AS-1114S-WTRT 1U AMD EPYC 7302P 128GB", "as-1114s-wtrt", "configured"),
+        ("Supermicro SYS-7049A 2x Xeon Silver 4110 No RAM", "sys-7049a", "barebone"),
+        ("SuperServer 5019C-M 1U 1x E-2136 32GB", "sys-5019c-m", "configured"),
+        ("Dell R740 with 128GB DDR4 RDIMM", "r740", "partial"),
+        ("HP DL380G9 8SFF(2x 2690v4, 256GB, P440AR, 2x 800W)", "dl380gen9", "configured"),
+        ("Dell R7525 (2x 7F72, 512GB, H745)", "r7525", "configured"),
+    ],
+)
+def test_servers_named_by_model_and_bare_processor_numbers(
+    title: str, model: str, tier: str
+) -> None:
+    result = extract_rules(title)
+    assert result.component_type is SERVER
+    assert has(result, model=model, tier=tier)
+
+
+def test_platform_listings_of_sockets_and_slots_are_servers() -> None:
+    result = extract_rules("Dell R430 4LFF (2x LGA2011-3, 12DIMM, 2x 550W, PERC H330)")
+    assert result.component_type is SERVER
+    assert has(result, model="r430")
+    assert "tier" not in result.attributes  # sockets are not processors
+
+
+@pytest.mark.parametrize(
+    ("title", "quantity"),
+    [
+        ("Lot of 4x 16GB DDR4 2666 ECC REG 64GB", 4),
+        ("Lot of 3x Dell OptiPlex 3080 Micro i5 8GB", 3),
+        ("READ LOT 12 Samsung 32GB DDR4 RDIMM", 1),
+        ("LOT 7 Seagate 4TB SAS 3.5 HDD", 1),
+    ],
+)
+def test_lot_numbers_are_not_counts(title: str, quantity: int) -> None:
+    assert extract_rules(title).quantity == quantity
+
+
+@pytest.mark.parametrize(
+    ("title", "kind"),
+    [
+        ("Gaming PC Ryzen 7 5800X RTX 3070 16GB 1TB NVMe", DESKTOP),
+        ("Mini PC Intel N100 16GB DDR4 512GB SSD", DESKTOP),
+        ("iBuyPower Gaming Desktop i7-12700F RTX 3060", DESKTOP),
+        ("RTX 3070 8GB Graphics Card for Gaming PC", GPU),
+        ("Gaming PC RAM 16GB DDR4 3200 RGB", RAM),
+    ],
+)
+def test_unbranded_machines_and_the_parts_sold_for_them(title: str, kind: ComponentType) -> None:
+    assert extract_rules(title).component_type is kind
+
+
+@pytest.mark.parametrize(
+    ("title", "kind"),
+    [
+        ("Lenovo IdeaPad 5 Ryzen 7 5700U 16GB RAM 512GB SSD", OTHER),
+        ("HP ZBook 15 G6 i7-9850H 32GB 1TB Quadro T2000", OTHER),
+        ("Dell Latitude 5420 Laptop 16GB DDR4 SODIMM RAM Upgrade", RAM),
+    ],
+)
+def test_laptops_and_their_upgrades(title: str, kind: ComponentType) -> None:
+    assert extract_rules(title).component_type is kind
+
+
+@pytest.mark.parametrize(
+    ("title", "kind"),
+    [
+        ("(HEATSINK ONLY) Gigabyte RTX 3080 Gaming OC 10GB", OTHER),
+        ("AMD Ryzen 7 5800X Empty Retail Box - No CPU", OTHER),
+        ("Original Box for EVGA RTX 3090 FTW3, no graphics card", OTHER),
+        ("Shroud for NVIDIA Tesla P40 24GB", OTHER),
+        ("EVGA RTX 3080 FTW3 10GB with original box and backplate", GPU),
+    ],
+)
+def test_boxes_and_parts_named_after_a_component(title: str, kind: ComponentType) -> None:
+    assert extract_rules(title).component_type is kind
+
+
+@pytest.mark.parametrize(
+    ("title", "speed", "ports", "port_type"),
+    [
+        ("Intel 82599 10-Gigabit Dual Port SFP+ Server Adapter", "10GbE", 2, "SFP+"),
+        ("Intel I350-T2 Dual Port Gigabit NIC", "1GbE", 2, "RJ45"),
+        ("Intel X550-T1 10GbE Network Adapter", "10GbE", 1, "RJ45"),
+    ],
+)
+def test_nic_spellings(title: str, speed: str, ports: int, port_type: str) -> None:
+    result = extract_rules(title)
+    assert result.component_type is NIC
+    assert has(result, speed=speed, port_count=ports, port_type=port_type)
+
+
+def test_a_dual_multi_gigabit_card_counts_its_ports_without_a_canonical_speed() -> None:
+    result = extract_rules("Dual 2.5GbE PCIe Network Card RTL8125")
+    assert result.component_type is NIC
+    assert has(result, port_count=2)
+    assert "speed" not in result.attributes
+
+
+def test_core_model_written_without_its_separator() -> None:
+    result = extract_rules("Intel CoreTM i713700K Desktop Processor")
+    assert result.component_type is CPU
+    assert has(result, model="i7-13700k")
+
+
+def test_nvidia_dgx_is_a_server() -> None:
+    result = extract_rules("NVIDIA DGX H100 8x H100 80GB 2TB")
+    assert result.component_type is SERVER
+    assert has(result, manufacturer="nvidia", model="dgxh100")
+
+
+@pytest.mark.parametrize(
+    ("title", "kind"),
+    [
+        ("Stand for ASUS ROG RTX 4090 24GB", OTHER),
+        ("NEW For Dell PowerEdge R740 32GB DDR4 2666 RDIMM Server Memory", RAM),
+        ("Genuine for Dell R630 1.2TB 10K SAS 2.5 HDD", DRIVE),
+    ],
+)
+def test_an_item_named_only_by_what_it_fits(title: str, kind: ComponentType) -> None:
+    assert extract_rules(title).component_type is kind

@@ -202,9 +202,9 @@ def test_prices_follow_the_deal_class(catalog: Catalog) -> None:
     for item in catalog:
         ratio = item.price / item.truth.quantity / item.truth.market_unit_price
         truth = item.truth.deal_class
-        if truth is DealClass.DEAL:
+        if truth is DealClass.DEAL:  # 40-70% under market (rounding can go a cent lower)
             deals += 1
-            assert ratio < Decimal("0.70"), item
+            assert Decimal("0.29") <= ratio <= Decimal("0.60"), item
         elif truth is DealClass.OVERPRICED:
             assert ratio >= Decimal("1.29"), item
         elif truth is DealClass.MARKET and item.truth.market_unit_price >= 20:
@@ -214,7 +214,8 @@ def test_prices_follow_the_deal_class(catalog: Catalog) -> None:
             assert "parts" in item.title.lower() or "defekt" in item.title, item.title
         else:
             assert item.condition_id != 7000
-    assert deals >= len(catalog) * 0.03
+    # Real deals are rare: a few in a hundred listings (2.5% drawn), as on eBay.
+    assert len(catalog) * 0.015 <= deals <= len(catalog) * 0.04
 
 
 def test_accessories_named_after_products_are_other(catalog: Catalog) -> None:

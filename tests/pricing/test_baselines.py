@@ -98,15 +98,48 @@ async def test_unit_prices_percentiles_and_what_is_left_out(
     assert (result.refreshed, result.removed) == (2, 0)
     usd = await only(service)
     assert (usd.sample_count, usd.sold_count) == (8, 1)
-    # samples: 10 20 30 40 50 60 70 80
-    assert usd.p50 == Decimal("45.00")
-    assert usd.p10 == Decimal("17.00")
-    assert usd.p90 == Decimal("73.00")
-    assert usd.mean == Decimal("45.00")
+    # samples: 10 20 30 40 50 60 70, and the sold 80 counted twice
+    assert usd.p50 == Decimal("50.00")
+    assert usd.p10 == Decimal("18.00")
+    assert usd.p90 == Decimal("80.00")
+    assert usd.mean == Decimal("48.89")
     assert usd.window_days == 90
     assert usd.is_cold(10)
+    assert (usd.left_out_for_parts, usd.left_out_low, usd.left_out_high) == (2, 0, 0)
+    assert usd.left_out() == ["2 for parts or announcing a fault"]
     gbp = await only(service, currency="GBP")
     assert (gbp.sample_count, gbp.p50) == (1, Decimal("90.00"))
+
+
+async def test_junk_lots_and_absurd_asks_are_left_out_and_counted(
+    service: BaselineService, market: Market
+) -> None:
+    for price in ("95", "98", "99", "100", "100", "101", "102", "104", "105", "110"):
+        await market.listing(price)
+    await market.listing("12")  # a dead module that slipped through as used
+    await market.listing("60", quantity=10)  # unit 6: a misread lot
+    await market.listing("999")  # an absurd asking price
+    await market.listing("70")  # 30% under: a real deal stays in
+    await service.refresh()
+    usd = await only(service)
+    assert (usd.sample_count, usd.left_out_low, usd.left_out_lots, usd.left_out_high) == (
+        11, 1, 1, 1,
+    )  # fmt: skip
+    assert usd.p10 == Decimal("95.00")  # not dragged to 12 or 6 by the junk
+    assert usd.p90 == Decimal("105.00")  # nor to 999
+    assert usd.left_out() == [
+        "1 priced far under the rest (a fault or a misread)",
+        "1 lots priced per unit far under the rest",
+        "1 absurd asking prices far over the rest",
+    ]
+
+
+async def test_a_few_samples_are_never_trimmed(service: BaselineService, market: Market) -> None:
+    for price in ("10", "100", "1000"):
+        await market.listing(price)
+    await service.refresh()
+    usd = await only(service)
+    assert (usd.sample_count, usd.left_out()) == (3, [])
 
 
 async def test_history_keeps_one_row_per_day(service: BaselineService, market: Market) -> None:
@@ -158,7 +191,8 @@ def test_cli_refresh_list_and_show(database_url: str) -> None:
     assert "cold" in listed.stdout
     shown = runner.invoke(cli, [*db, "baselines", "show", KEY.upper()], catch_exceptions=False)
     assert "P50 20.00" in shown.stdout
-    assert "immature: fewer than 10 samples" in shown.stdout
+    assert "immature: 3 of the 10 prices needed to judge a price" in shown.stdout
+    assert "left out  nothing" in shown.stdout
     data = runner.invoke(cli, [*db, "baselines", "show", KEY, "--json"], catch_exceptions=False)
     (entry,) = json.loads(data.stdout)
     assert entry["sample_count"] == 3

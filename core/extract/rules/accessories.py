@@ -65,22 +65,26 @@ _KINDS: tuple[_Kind, ...] = (
     _Kind("shroud", r"shrouds?|air\s+baffles?|baffles?|air\s+ducts?", frozenset()),
     _Kind(
         "psu",
-        r"psus?|power\s+supply|power\s+supplies|netzteile?|power\s+supply\s+unit",
+        r"psus?|power\s+supply|power\s+supplies|netzteile?|power\s+supply\s+unit|"
+        r"(?:ac\s+|power\s+)adapters?|power\s+bricks?|chargers?",
         frozenset({_S, _W, _D}),
         internal=True,
     ),
     _Kind(
         "cable",
         r"cables?|kabel|dac|breakout|power\s+cords?|pigtails?|adapter\s+cable",
-        frozenset(),
+        frozenset({_S, _W, _D}),  # "EliteDesk 800 G2 i5 8GB 500GB + Power Cable" is the PC
     ),
     _Kind("bracket", r"brackets?|slotblech|halteblech", frozenset({_GPU, _NIC, _DRIVE})),
     _Kind(
         "board",
-        r"motherboards?|mainboards?|system\s?boards?|logic\s+boards?|pcb|board\s+only|"
+        r"motherboards?|mainboards?|system\s?boards?|logic\s+boards?|board\s+only|"
         r"mobo|hauptplatine",
         frozenset(),
     ),
+    # A bare circuit board ("PCB Board For RTX 4090"); unlike a motherboard it can also be
+    # something a card comes with ("with PCB shroud").
+    _Kind("pcb", r"pcbs?", frozenset()),
     _Kind(
         "controller",
         r"raid\s+controller|raid\s+card|raid\s+adapter|raid|hba|perc|megaraid|"
@@ -130,7 +134,11 @@ _KINDS: tuple[_Kind, ...] = (
         r"(?:adapter|converter|adapter\s+card)",
         frozenset(),
     ),
-    _Kind("waterblock", r"water\s?blocks?|backplate", frozenset()),
+    _Kind(
+        "waterblock",
+        r"water\s?blocks?|water\s+cooling\s+blocks?|cooling\s+blocks?|backplate",
+        frozenset(),
+    ),
     _Kind(
         "network_gear",
         r"switch|router|firewall|access\s+point|kvm|ups|pdu|nas",
@@ -138,7 +146,8 @@ _KINDS: tuple[_Kind, ...] = (
     ),
     _Kind(
         "laptop",
-        r"laptops?|notebooks?|thinkpad|latitude|macbook|elitebook|probook|chromebook",
+        r"laptops?|notebooks?|thinkpad|thinkbook|ideapad|latitude|macbook|elitebook|probook|"
+        r"zbook|chromebook|vivobook|zenbook",
         frozenset({_RAM, _DRIVE, _CPU, _GPU}),
     ),
     _Kind("chassis", r"empty\s+chassis|chassis\s+only|gehäuse", frozenset()),
@@ -147,7 +156,7 @@ _KINDS: tuple[_Kind, ...] = (
         r"harness|thermal\s+(?:paste|pads?|compound)|mining\s+(?:frame|rig)|rack\s+shelf|"
         r"shelf|sticker|labels?|manuals?|tapes?|lto-?\d|ultrium|disk\s+shelf|storage\s+array|"
         r"jbod|enclosure|powervault|equallogic|nvlink|sli\s+bridge|socket\s+(?:cover|protector)|"
-        r"thermal\s+grease",
+        r"thermal\s+grease|quick\s+start\s+guides?|user\s+guides?|guide\s+books?|documentation",
         frozenset(),
     ),
     _Kind("part_board", r"boards?", frozenset({_S, _W, _D, _NIC}), generic=True),
@@ -179,6 +188,9 @@ _NEGATED = re.compile(r"^(?:no|without|w/o|ohne|missing|sans)$")
 _COUNTED = re.compile(r"^(?:\d{1,2}x|x\d{1,2}|dual|redundant|twin|triple|quad)$")
 _NUMBER = re.compile(r"^\d{1,2}$")
 _INCLUDED_AFTER = re.compile(r"^\s*(?:included|inkl\.?|inklusive|incl\.?)\b")
+# "(FAN AND HEAT SINK ONLY)", "Tray only": the part is the whole item, whatever it fits.
+_ONLY_AFTER = re.compile(r"^\s*\)?\s*only\b")
+_WITH_ANYWHERE = re.compile(r"\b(?:with|w/|mit|including|includes)\s")
 
 
 @dataclass(frozen=True, slots=True)
@@ -188,6 +200,7 @@ class Accessory:
     kinds: tuple[str, ...]
     hosts: frozenset[ComponentType]
     generic: bool = False  # only vague part nouns matched
+    sole: bool = False  # the title says the part is all there is ("... only")
 
 
 def find_accessory(main: str) -> Accessory | None:
@@ -195,24 +208,41 @@ def find_accessory(main: str) -> Accessory | None:
     kinds: list[str] = []
     hosts: frozenset[ComponentType] | None = None
     generic = True
+    sole = False
     for match in _ANY.finditer(main):
         kind = next((k for k, pattern in _EACH if pattern.fullmatch(match.group())), None)
-        if kind is None or _excluded(main, match.start(), match.end(), kind):
+        if kind is None:
+            continue
+        only = "only" in main and bool(_ONLY_AFTER.match(main[match.end() :]))
+        # "(FAN AND HEAT SINK ONLY)": a part the title says is all there is counts even
+        # when joined to another; only a negation ("no tray only") undoes it.
+        if _negated(main, match.start()) if only else _excluded(main, *match.span(), kind):
             continue
         kinds.append(kind.name)
         hosts = kind.hosts if hosts is None else hosts & kind.hosts
         generic = generic and kind.generic
+        sole = sole or only
     if not kinds or hosts is None:
         return None
-    return Accessory(tuple(kinds), hosts, generic)
+    return Accessory(tuple(kinds), hosts, generic, sole)
+
+
+def _negated(text: str, start: int) -> bool:
+    """Whether one of the two words before a match negates it ("No HDD", "No Power Cables")."""
+    return any(_NEGATED.match(token) for token in tokens_before(text, start, 2))
 
 
 def _excluded(text: str, start: int, end: int, kind: _Kind) -> bool:
     before = tokens_before(text, start, 3)
-    if before and _NEGATED.match(before[-1]):
+    if _negated(text, start):
         return True
     joined = _JOINED if kind.hosts else _WITH  # "CPU + RAM + Motherboard" is a bundle
-    if any(joined.match(token) for token in before) and kind.name != "board":
+    if kind.name != "board" and (
+        any(joined.match(token) for token in before)
+        # Everything after "with" is what the item comes with ("RTX 4090 with original box
+        # and PCB shroud"), however many words later.
+        or _WITH_ANYWHERE.search(text, 0, start)
+    ):
         return True
     if kind.internal and (
         any(_COUNTED.match(token) for token in before[-2:])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from core.extract.rules import cpu, drive, gpu, nic, ram, server, systems
@@ -20,7 +20,31 @@ _COMPONENT_NOUN = re.compile(
     r"\b(?:ram|memory|so-?dimm|sodimm|ssd|hdd|hard\s+drive|nvme|cpu|processor|gpu|graphics)\b"
 )
 _BAY_PARTS = frozenset({"backplane", "cage", "caddy"})
+# Parts a machine is listed with ("(2) sinks, 8 fans, 8 trays, H740P, iDRAC 9"): two kinds of
+# them alongside the machine's management controller describe the machine, not a part for it.
+_FITTED_PARTS = frozenset({"caddy", "controller", "psu", "fan", "heatsink", "riser", "blank"})
 _SYSTEMS = (ComponentType.SERVER, ComponentType.WORKSTATION, ComponentType.DESKTOP)
+_COMPONENT_EVIDENCE: dict[ComponentType, Callable[[Title], float]] = {
+    ComponentType.RAM: ram.evidence,
+    ComponentType.DRIVE: drive.evidence,
+    ComponentType.CPU: cpu.evidence,
+    ComponentType.NIC: nic.evidence,
+    ComponentType.GPU: gpu.evidence,
+}
+# A component whose own absence the title states is its empty box or a part, not the item.
+_NO_SELF = {
+    ComponentType.CPU: re.compile(r"\b(?:no|without|w/o)\s+(?:cpus?|processors?)\b"),
+    ComponentType.GPU: re.compile(
+        r"\b(?:no|without|w/o)\s+(?:ram\s*/\s*)?(?:gpu|graphics\s+card|video\s+card)\b"
+    ),
+}
+# Words that say nothing about what the item is, so a "for ..." clause after them names it.
+_FILLER = re.compile(
+    r"\b(?:new|brand|used|genuine|original|oem|replacement|refurbished|lot|pair|set|"
+    r"compatible|sealed|of|\d{1,3}x?)\b"
+)
+_WORD = re.compile(r"[a-z0-9]")
+_SYSTEM_BONUS = 2.0  # a named machine listing two kinds of component is the machine
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,18 +66,7 @@ def classify(title: Title, category_ids: Sequence[str] = ()) -> Decision:
         ComponentType.WORKSTATION: systems.find_workstation(title.core),
         ComponentType.DESKTOP: systems.find_desktop(title.core),
     }
-    scores = {
-        ComponentType.RAM: ram.evidence(title),
-        ComponentType.DRIVE: drive.evidence(title),
-        ComponentType.CPU: cpu.evidence(title),
-        ComponentType.NIC: nic.evidence(title),
-        ComponentType.GPU: gpu.evidence(title),
-        ComponentType.SERVER: server.evidence(title, models[ComponentType.SERVER]),
-        ComponentType.WORKSTATION: systems.workstation_evidence(
-            title, models[ComponentType.WORKSTATION]
-        ),
-        ComponentType.DESKTOP: systems.desktop_evidence(title, models[ComponentType.DESKTOP]),
-    }
+    scores = _scores(title, models)
     accessory = find_accessory(main)
     hinted_types: set[ComponentType] = set()
     for category in category_ids:
@@ -69,6 +82,8 @@ def classify(title: Title, category_ids: Sequence[str] = ()) -> Decision:
     if accessory is not None and accessory.generic and best in hinted_types:
         accessory = None  # "module" in a RAM category listing is the module itself
     if accessory is not None:
+        if accessory.sole:
+            return Decision(ComponentType.OTHER, 0.9, None, accessory, scores)
         if best in accessory.hosts and _hosts_complete(best, title, system, accessory):
             return Decision(best, _clarity(top, second) * 0.95, system, accessory, scores)
         # A vague part noun, or one accessory word against a strong product, leaves doubt.
@@ -77,10 +92,46 @@ def classify(title: Title, category_ids: Sequence[str] = ()) -> Decision:
         return Decision(ComponentType.OTHER, clarity, None, accessory, scores)
     if top < _MIN_SCORE:
         return Decision(ComponentType.OTHER, 0.3, None, None, scores)
+    if best in _NO_SELF and _NO_SELF[best].search(main):
+        return Decision(ComponentType.OTHER, 0.8, None, None, scores)
+    if _fits_only(title):
+        return Decision(ComponentType.OTHER, 0.75, None, None, scores)
     clarity = _clarity(top, second)
     if best in _SYSTEMS and not _described(best, title):
         clarity = min(clarity, 0.7)  # a bare model name may as well be a part for that model
     return Decision(best, clarity, system, None, scores)
+
+
+def _scores(
+    title: Title, models: dict[ComponentType, SystemModel | None]
+) -> dict[ComponentType, float]:
+    """Each type's evidence; a named machine listing its parts outscores those parts."""
+    named_system = any(models.values())
+    # "Dell R740 with 64GB DDR4 RDIMM": what follows "with" is what the machine comes with,
+    # so component evidence is read without the inclusion phrases once a machine is named.
+    parts = Title(title.raw, title.core, title.core, title.core) if named_system else title
+    scores = {kind: evidence(parts) for kind, evidence in _COMPONENT_EVIDENCE.items()}
+    scores[ComponentType.SERVER] = server.evidence(title, models[ComponentType.SERVER])
+    scores[ComponentType.WORKSTATION] = systems.workstation_evidence(
+        title, models[ComponentType.WORKSTATION]
+    )
+    scores[ComponentType.DESKTOP] = systems.desktop_evidence(title, models[ComponentType.DESKTOP])
+    # Two kinds of component named with a machine model ("R630 8SFF(2x 2667v4, 256GB, ...
+    # 8x 900GB 10K HDD)") are that machine's configuration, not the item.
+    if named_system and (_component_kinds(title) >= 2 or server.configuration(title.main) >= 2.0):
+        for kind, model in models.items():
+            if model is not None:
+                scores[kind] += _SYSTEM_BONUS
+    return scores
+
+
+def _fits_only(title: Title) -> bool:
+    """Whether everything the title names sits in its "for ..." clause: the item part
+    ("CASE for AORUS RTX 3090", "DH0011 For RX6600XT ...") names nothing sellable itself."""
+    if title.main == title.text or not _WORD.search(_FILLER.sub(" ", title.main)):
+        return False  # "NEW for Dell R740 32GB DDR4 RDIMM": the item is named after "for"
+    item = Title(title.raw, title.main, title.main, title.core)
+    return all(evidence(item) == 0 for evidence in _COMPONENT_EVIDENCE.values())
 
 
 def _described(kind: ComponentType, title: Title) -> bool:
@@ -116,12 +167,20 @@ def _hosts_complete(
     main = Title(title.raw, title.main, title.main, title.core)
     if "laptop" in accessory.kinds:
         # "Latitude i5 16GB 256GB" is a laptop; "Laptop RAM" / "SO-DIMM Laptop Memory" is RAM.
-        return bool(_COMPONENT_NOUN.search(main.main)) and _component_kinds(main) <= 1
+        # A processor, memory or storage list beyond one part ("16GB RAM/256GB SSD") is the
+        # laptop's own spec, even when the parts carry no generation or model.
+        return (
+            bool(_COMPONENT_NOUN.search(main.main))
+            and _component_kinds(main) <= 1
+            and server.configuration(main.main) < 1.5
+        )
     if kind in _SYSTEMS:
         named = system is not None or server.evidence(main, None) >= 2.0
         return named and (
             server.configuration(main.main) > 0
             or server.barebone(main.main)
+            or server.slots(main.main)
+            or (len(_FITTED_PARTS.intersection(accessory.kinds)) >= 2 and server.managed(main.main))
             # "2U Server 16SFF ... PSU" is a machine even with no CPU named; bays and height
             # alone describe rails, a backplane or a caddy just as well.
             or (

@@ -1,24 +1,22 @@
-"""Condition from title wording (English and German)."""
+"""Condition from title wording (English and German).
+
+Faults ("for parts", "defekt", "no power", "SMART warning"...) are read by
+`core.extract.red_flags`, the single list of that wording: a title with a `for_parts`
+flag is `for_parts` whatever else it says. Doubt without a fault ("untested", "as is")
+is a veto flag there and leaves the condition to the wording below.
+"""
 
 from __future__ import annotations
 
 import re
 
+from core.extract.red_flags import FOR_PARTS, find_red_flags
 from core.extract.rules.text import has
 from core.models import Condition
 
-# Checked in order: the first rule that matches wins, so "Refurbished ... Tested" is
-# like_new and "New ... For Parts" is for_parts.
+# Checked in order after faults: the first rule that matches wins, so "Refurbished ...
+# Tested" is like_new.
 _RULES: tuple[tuple[re.Pattern[str], Condition], ...] = (
-    (
-        re.compile(
-            r"\bfor\s+parts\b|\bparts\s+only\b|\bnot\s+working\b|\bnon[- ]?working\b|"
-            r"\bdefekt\w*|\bdefective\b|\bfaulty\b|\bbroken\b|\bbent\s+pins?\b|"
-            r"\bfor\s+repair\b|\bas[- ]is\b|\bspares\s*(?:or|and|/|&)\s*repairs?\b|"
-            r"\bfür\s+bastler\b|\bbastler\w*|\bdead\b|\bno\s+post\b"
-        ),
-        Condition.FOR_PARTS,
-    ),
     (
         re.compile(
             r"\brefurb\w*|\brenewed\b|\bopen[- ]box\b|\blike[- ]new\b|\bnew\s+other\b|"
@@ -36,8 +34,9 @@ _RULES: tuple[tuple[re.Pattern[str], Condition], ...] = (
     ),
     (
         re.compile(
-            r"\bused\b|\bpre-?owned\b|\bgebraucht\b|(?<!not )\btested\b|\bgetestet\b|\bpulled\b|"
-            r"\bex[- ]lease\b|"
+            # "Not tested" / "nicht getestet" are doubt, not evidence of a working item.
+            r"\bused\b|\bpre-?owned\b|\bgebraucht\b|(?<!not )(?<!never )\btested\b|"
+            r"(?<!nicht )\bgetestet\b|\bpulled\b|\bex[- ]lease\b|"
             r"\bpull\b|\bworking\b|\bfunktionsfähig\b|\bfully\s+functional\b|\bgrade\s+[ab]\b"
         ),
         Condition.USED_WORKING,
@@ -47,8 +46,6 @@ _RULES: tuple[tuple[re.Pattern[str], Condition], ...] = (
 
 # Substrings each rule needs, so most titles skip most patterns.
 _GATES: tuple[tuple[str, ...], ...] = (
-    ("part", "working", "defekt", "defective", "faulty", "broken", "bent", "repair", "as-is",
-     "as is", "spares", "bastler", "dead", "no post"),
     ("refurb", "renew", "open", "like", "new", "recert", "re-cert", "überholt", "wie neu",
      "neuwertig", "unused", "mint", "b-ware"),
     ("new", "sealed", "nib", "neu", "ovp"),
@@ -59,6 +56,8 @@ _GATES: tuple[tuple[str, ...], ...] = (
 
 def detect_condition(text: str) -> Condition:
     """The condition a normalised title states, or `unknown`."""
+    if any(flag.effect == FOR_PARTS for flag in find_red_flags(text)):
+        return Condition.FOR_PARTS
     for (pattern, condition), gate in zip(_RULES, _GATES, strict=True):
         if has(text, gate) and pattern.search(text):
             return condition

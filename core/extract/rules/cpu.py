@@ -38,6 +38,8 @@ _XEON_OLD = re.compile(
     r"\b(x[3-7]\d{3}|e[5-7]\d{3}|l[3-7]\d{3}|w3[5-6]\d{2}|w5\d{3})([a-z]?)\b(?!\s?m\d)"
 )
 _CORE = re.compile(r"\b(?:core\s+)?(i[3579])[- ](\d{3,5})(?!\s?(?:gb|tb|mb|ghz|g\b))([a-z]{0,3})\b")
+# "CoreTM i914900K": the brand word vouches for a model written without its separator.
+_CORE_JAMMED = re.compile(r"\bcore(?:tm)?\s+(i[3579])(1[0-4]\d{3}|[2-9]\d{3})([a-z]{0,2})\b")
 _CORE_ULTRA = re.compile(r"\bcore\s+ultra\s+([3579])\s+(\d{3}[a-z]{0,2})\b")
 _EPYC = re.compile(r"\bepyc\s+(?:\d\s+)?(\d{4}[a-z]{0,2}|\d[a-z]\d{2}[a-z]?|\d{2}[a-z]\d[a-z]?)\b")
 _THREADRIPPER = re.compile(r"\bthreadripper\s+(?:pro\s+)?(\d{4}[a-z]{0,2})\b")
@@ -57,11 +59,20 @@ _CPU_NOUN = re.compile(
 )
 # HPE configure-to-order names: "4208 1P 16GB-R" is one Xeon 4208 and 16GB registered;
 # a counted tier or SKU ("2x Gold", "2x 6148") also names the processors of a system.
-_NAMED_PROCESSOR = re.compile(
-    r"\b\d{4}[a-z]?\s[12]p\b|"
-    r"\b[1-8]\s?x\s?(?:gold|silver|platinum|bronze|[3-9]\d{3}[a-z]?)\b"
+# a counted tier or SKU ("2x Gold", "2x 6148", "2x 2680v4", "1x E2286G", "2x 7F52") also
+# names the processors of a system: server sellers often drop the "Xeon E5-" prefix.
+_COUNTED_SKU = (
+    r"[1-8]\s?x\s?(?:gold|silver|platinum|bronze|[3-9]\d{3}[a-z]?|[12]\d{3}[a-z]?\s?v[1-4]|"
+    r"e-?2\d{3}[a-z]?|\d[a-z]\d{2})\b"
 )
-_FAMILY_WORD = re.compile(r"\b(?:xeon|epyc|opteron|ryzen|threadripper)\b|\bcore\s+i[3579]\b")
+_NAMED_PROCESSOR = re.compile(r"\b\d{4}[a-z]?\s[12]p\b|\b" + _COUNTED_SKU)
+_COUNTED_CPUS = re.compile(
+    r"\b" + _COUNTED_SKU + r"|\b[1-8]\s?x\s?(?:intel\s+|amd\s+)?(?:xeon|epyc|e[357]-)|"
+    r"\b(?:dual|quad)\s+(?:cpu|xeon|epyc|processor|socket)"
+)
+_FAMILY_WORD = re.compile(
+    r"\b(?:xeon|epyc|opteron|ryzen|threadripper)\b|\bcore\s+(?:i[3579]|ultra)\b"
+)
 _NOUN_WORDS = ("cpu", "process", "prozess", "procesador")
 _SOCKET_WORDS = ("lga", "sp3", "sp5", "sp6", "am4", "am5", "tr4", "strx4", "swrx8", "str5")
 _NO_CPU = re.compile(r"\b(?:no|without|ohne|w/o)\s+(?:cpus?|processors?|prozessor)\b")
@@ -98,9 +109,10 @@ def find_models(text: str) -> tuple[CpuModel, ...]:
         for m in _XEON_OLD.finditer(text):
             found.append(CpuModel("intel", "xeon", f"{m.group(1)}{m.group(2)}", m.start()))
     if has(text, ("i3", "i5", "i7", "i9")):
-        for m in _CORE.finditer(text):
-            model = f"{m.group(1)}-{m.group(2)}{m.group(3)}"
-            found.append(CpuModel("intel", "core", model, m.start()))
+        for pattern in (_CORE, _CORE_JAMMED):
+            for m in pattern.finditer(text):
+                model = f"{m.group(1)}-{m.group(2)}{m.group(3)}"
+                found.append(CpuModel("intel", "core", model, m.start()))
     if "ultra" in text:
         for m in _CORE_ULTRA.finditer(text):
             model = f"ultra{m.group(1)}-{m.group(2)}"
@@ -140,6 +152,14 @@ def names_cpu(text: str) -> bool:
     if find_models(text) or _NAMED_PROCESSOR.search(text):
         return True
     return bool(_FAMILY_WORD.search(text))
+
+
+def counted(text: str) -> bool:
+    """Whether a title counts processors the way a system listing does ("2x Gold 5118"),
+    without calling the item a processor ("2x Xeon Gold 6130 CPU Upgrade Kit")."""
+    return bool(_COUNTED_CPUS.search(text)) and not (
+        has(text, _NOUN_WORDS) and _CPU_NOUN.search(text)
+    )
 
 
 def evidence(title: Title) -> float:

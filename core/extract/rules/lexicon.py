@@ -48,6 +48,12 @@ SYSTEM_BRANDS: dict[str, str] = {
     "sun": "oracle",
     "tyan": "tyan",
     "apple": "apple",
+    # desktop and mini-PC makers
+    "beelink": "beelink",
+    "minisforum": "minisforum",
+    "skytech": "skytech",
+    "cyberpowerpc": "cyberpowerpc",
+    "ibuypower": "ibuypower",
 }
 _BRAND = re.compile(
     r"\b(" + "|".join(sorted((re.escape(b) for b in SYSTEM_BRANDS), key=len, reverse=True)) + r")\b"

@@ -15,7 +15,7 @@ _NIC_NOUN = re.compile(
     r"pcie\s+adapter|adapter\s+card|ethernet)\b"
 )
 _SPEED = re.compile(
-    r"(?<![\w./])(1|10|25|40|50|56|100|200)\s?(?:gbe|gbit(?:/s)?|gbps|gb/s|g|gig|gigabit|"
+    r"(?<![\w./])(1|10|25|40|50|56|100|200)[\s-]?(?:gbe|gbit(?:/s)?|gbps|gb/s|g|gig|gigabit|"
     r"gb\s+ethernet)(?![\w])|(?<![\w./])(1|10|25|40|100)\s?g?base-?(?:t|sr|lr|x|cr|kr)\b"
 )
 # "10Gb" is how many sellers write link speed, but "100GB"/"200GB" are also SSD sizes, so the
@@ -35,10 +35,13 @@ _PORT_TYPES: tuple[tuple[re.Pattern[str], str], ...] = (
 )
 _PORT_WORDS = re.compile(
     r"\b(single|dual|quad|one|two|four|\d{1,2})[- ]?(?:ports?\b|p\b)|"
-    r"\b(single|dual|quad)\s+(?:sfp|qsfp|rj45|10g|25g|40g|100g|gigabit|1g|channel|link)|"
+    r"\b(single|dual|quad)\s+(?:sfp|qsfp|rj45|10g|25g|40g|100g|gigabit|1g|channel|link|"
+    r"\d(?:\.\d)?\s?(?:gbe|gbit|gb|g)\b)|"
     r"\b(\d)\s?x\s?(?:sfp\S*|qsfp\S*|rj-?45|1|10|25|40|100)\s?(?:g\b|gb|gbe|ports?|$)?"
 )
 _SUFFIX_PORTS = re.compile(r"\b[a-z]*\d{3,4}-(?:t|da|xxvda|qda|cqda|sr|f|lr)(\d)\b")
+# Intel names a copper card by "-T" and its port count (I340-T4, X550-T2, I210-T1).
+_COPPER_SUFFIX = re.compile(r"\b[ix]\d{3}-?t([1248])\b")
 _MELLANOX = re.compile(r"\bm?cx([345])(\d)(\d)")
 _WORD_COUNT = {"single": 1, "one": 1, "dual": 2, "two": 2, "quad": 4, "four": 4}
 _SPEED_TYPE = {25: "SFP28", 40: "QSFP+", 100: "QSFP28", 200: "QSFP56"}
@@ -175,6 +178,8 @@ def parse(title: Title) -> Parsed:
         speed = chip_speed
     if port_type is None:
         port_type = chip_type
+    if port_type is None and "t" in text and _COPPER_SUFFIX.search(text):
+        port_type = "RJ45"
     if ports is None:
         ports = chip_ports
     if speed is None and port_type is not None and not odd_speed:

@@ -7,8 +7,9 @@ import re
 from core.extract.rules.text import has
 from core.models import ComponentType
 
+# "Lot of 5", "Lot of 4x", "Lot 6x"; but "Lot 40" alone is a seller's lot number, not a count.
 _LOT = re.compile(
-    r"\b(?:lot|set|pack|bundle|box|case)\s+of\s+(\d{1,4})\b|\blot\s*[:#]?\s*(\d{1,4})\s?x?\b|"
+    r"\b(?:lot|set|pack|bundle|box|case)\s+of\s+(\d{1,4})\s?x?\b|\blot\s*[:#]?\s*(\d{1,4})\s?x\b|"
     r"\b(\d{1,4})\s?x?\s?(?:stück|stueck|stk\.?|stck|pcs\.?|pieces|units|pc\.?s)(?!\w)|"
     r"\b(\d{1,4})[- ]?(?:pack|pk|er[- ]?(?:set|pack|lot))\b|\bqty\.?\s*[:=]?\s*(\d{1,4})\b|"
     r"\bmenge\s*[:=]?\s*(\d{1,4})\b"
@@ -19,8 +20,9 @@ _LEADING = re.compile(
     r"^[(\[]?\s*(?:(?:brand\s+)?new|sealed|neu|used|bulk|job|lot)?\s*(?:sealed\s+)?"
     r"(\d{1,3})\s?(?:x|pcs|stk|stück|\))\s"
 )
-# "Lot 10x 4TB": the lot number is the same count as the "10x", never a multiplier.
-_LOT_COUNT = re.compile(r"\blot\s*[:#]?\s*\d{1,4}\s?x\b")
+# "Lot 10x 4TB", "Lot of 4x 16GB": the lot's count is the same count as the "x", never a
+# multiplier of it.
+_LOT_COUNT = re.compile(r"\blot\s*(?:of\s+|[:#]\s*)?\d{1,4}\s?x\b")
 _TRAILING = re.compile(r"(?:\s|^)x\s?(\d{1,3})\s*$|\(x\s?(\d{1,3})\)")
 # After a leading count, a system title continues with a brand or line ("3x Dell OptiPlex").
 _SYSTEM_START = re.compile(

@@ -10,12 +10,14 @@ from core.extract.rules.units import STANDARD_SPEEDS, capacities, nearest_speed
 
 MODULE_SIZES = frozenset({1, 2, 4, 8, 12, 16, 24, 32, 48, 64, 96, 128, 192, 256})
 
-_GEN = re.compile(r"\b(?:tru)?ddr([2345])(?:l|lv|u)?\b|\bpc([2345])l?[- ]?\d{4,5}")
+# "DDR4", "DDR-4", "DDR 4", "TruDDR4", "DDR3L"; or the generation a PC code names.
+_GEN = re.compile(r"\b(?:tru)?ddr[- ]?([2345])(?:l|lv|u)?\b|\bpc([2345])l?[- ]?\d{4,5}")
 # PC3L-12800R, PC4-2666V-RB2, PC4-21300, PC5-4800B-RC0, PC4-3200AA-R, "PC3 12800"
 _PC = re.compile(r"\bpc([2345])l?[- ]?(\d{4,5})([a-z]{0,2})(?:-([a-z])[a-z0-9]{0,3})?\b")
-_DDR_SPEED = re.compile(r"\b(?:tru)?ddr[2345]l?[- ]?(\d{3,4})(?![\d.])(?!\s?(?:gb|mb|g\b))")
+_DDR_SPEED = re.compile(r"\b(?:tru)?ddr[- ]?[2345]l?[- ]?(\d{3,4})(?![\d.])(?!\s?(?:gb|mb|g\b))")
 _MHZ = re.compile(r"(?<![\w.])(\d{3,4})\s?(?:mhz|mt/s|mts|mt)\b")
-_BARE_SPEED = re.compile(r"(?<![\w./-])(\d{4})(?![\w./\"])")
+# A data rate on its own, or with the JEDEC bin letter sellers copy off the label ("2666V").
+_BARE_SPEED = re.compile(r"(?<![\w./-])(\d{4})(?:aa|[prtuvwy])?(?![\w./\"])")
 _DIMM = re.compile(
     r"\b(lrdimms?|lr-dimms?|rdimms?|r-dimms?|udimms?|u-dimms?|so-?dimms?|sodimms?|dimms?|"
     r"fb-?dimms?)\b"

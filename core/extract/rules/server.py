@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from core.extract.rules.cpu import names_cpu
+from core.extract.rules.cpu import counted, names_cpu
 from core.extract.rules.lexicon import COMPONENT_NOUNS, system_brand
 from core.extract.rules.parsed import Parsed
 from core.extract.rules.text import Title, has
@@ -39,6 +39,8 @@ _THINKSERVER = re.compile(r"\bthinkserver\s+(rd|td|ts|rs|rq|sd)\s?(\d{3})\b")
 _CISCO = re.compile(r"\b(?:ucs[- ]?)?(c|b)\s?(\d{3})[- ]?(m\d{1,2})(?:[a-z]{1,3})?\b")
 _CISCO_PART = re.compile(r"\bucs[cb]-(c|b)(\d{3})-(m\d{1,2})")
 _SUPERMICRO = re.compile(r"\b(sys|as)[- ]?(\d{3,4}[a-z]{0,4}-[a-z0-9+]+(?:-[a-z0-9+]+)*)")
+# "AS-1023US", "SYS-7049A": a model without a variant suffix needs the hyphenated prefix.
+_SUPERMICRO_SHORT = re.compile(r"\b(sys|as)-(\d{4}[a-z]{1,4})\b(?!-)")
 # Supermicro's own model shape ("6028U-TR4T+", "1029P-WTRT") when "SYS-" is left off.
 _SUPERMICRO_BARE = re.compile(r"(?<![\w-])(\d{4}[a-z]{1,4}-[a-z0-9+]+(?:-[a-z0-9+]+)*)")
 _SYNERGY = re.compile(r"\bsynergy\s+(\d{3})\s+gen\s?(\d{1,2})\b")
@@ -47,22 +49,27 @@ _INSPUR = re.compile(r"\b((?:nf|sa|nx)\d{4}[a-z]?m\d)\b")
 _GIGABYTE = re.compile(r"\b([rghse]\d{3}-[a-z0-9]{3,4})\b")
 _HUAWEI = re.compile(r"\b(?:rh)?(\d{4}h)\s?(v\d)\b")
 _ORACLE_CONTEXT = re.compile(r"\b(?:oracle|sun)\b")
+_DGX = re.compile(r"\bdgx[\s-]?(a100|h100|h200|b200|b300|[12])\b")  # NVIDIA's own GPU servers
 _ORACLE = re.compile(r"\b(x\d{1,2}-\d[a-z]?)\b")
 
 _FORM = re.compile(r"\b([1-4])\s?(?:u|he)\b|\b(tower|turm)\b")
 _LINE = re.compile(
     r"\b(?:poweredge|proliant|thinksystem|system\s?x|ucs|primergy|superserver|"
-    r"fusionserver|thinkserver|microserver)\b"
+    r"fusionserver|thinkserver|microserver|dgx)\b"
 )
 _SERVER_NOUN = re.compile(rf"\b(?:servers?|serveur|rack\s?server)\b(?!\s+{COMPONENT_NOUNS})")
 _BAREBONE = re.compile(
-    r"\bbare\s?-?bones?\b|\bcto\b|\bno\s+(?:cpus?|processors?|ram|memory|mem)\b|"
+    r"\bbare\s?-?bones?\b|\bbarbones?\b|\bcto\b|\bno\s+(?:cpus?|processors?|ram|memory|mem)\b|"
     r"\bno\s+cpu\s?/\s?ram\b|\bw/o\s+(?:cpu|ram)\b|\bwithout\s+(?:cpus?|ram|memory)\b|"
     r"\bohne\s+(?:cpu|ram|prozessor|arbeitsspeicher)\b|\bchassis\s+only\b"
 )
 _BAYS = re.compile(
     r"\b(\d{1,2})\s?x?\s?(?:sff|lff)\b|\b(\d{1,2})[- ]?(?:bay|bays|schacht)\b|"
     r"\b(\d{1,2})\s?x\s?(?:2\.5|3\.5)\b"
+)
+# Sockets and DIMM slots listed the way platform (barebone) listings spell them out.
+_SLOTS = re.compile(
+    r"\b\d{1,2}\s?dimms?\b|\b[1-8]\s?cpus?\b|\b[1-8]\s?x\s?(?:lga\s?\d{4}(?:-\d)?|sp[356])\b"
 )
 _MANAGEMENT = re.compile(r"\b(?:idrac\d*|ilo\s?\d*|xclarity|ipmi|cimc|irmc)\b")
 _STORAGE_AFTER = (
@@ -86,9 +93,9 @@ _CPU_COUNT = re.compile(
 _RACK_UNITS = re.compile(r"\b[1-4]\s?(?:u|he)\b")
 _LINE_WORDS = (
     "poweredge", "proliant", "thinksystem", "system", "ucs", "primergy", "superserver",
-    "fusionserver", "thinkserver", "microserver",
+    "fusionserver", "thinkserver", "microserver", "dgx",
 )  # fmt: skip
-_BAREBONE_WORDS = ("bare", "cto", "no ", "w/o", "without", "ohne", "chassis only")
+_BAREBONE_WORDS = ("bare", "barbone", "cto", "no ", "w/o", "without", "ohne", "chassis only")
 _BAY_WORDS = ("sff", "lff", "bay", "schacht", "x 2.5", "x2.5", "x 3.5", "x3.5")
 _GRAPHICS_WORDS = ("quadro", "geforce", "rtx", "gtx", "radeon", "tesla", "nvidia")
 _DELL_FORM = {"1": "1U", "2": "1U", "3": "1U", "4": "1U", "5": "2U", "6": "1U", "7": "2U"}
@@ -132,9 +139,10 @@ def find_model(main: str) -> SystemModel | None:
                 model = f"{m.group(1)}{m.group(2)}{m.group(3)}"
                 found.append(SystemModel("cisco", model, m.start(), form))
     if has(main, ("sys", "as-", "as ")):
-        for m in _SUPERMICRO.finditer(main):
-            found.append(SystemModel("supermicro", f"{m.group(1)}-{m.group(2)}", m.start()))
-    if "supermicro" in main:
+        for pattern in (_SUPERMICRO, _SUPERMICRO_SHORT):
+            for m in pattern.finditer(main):
+                found.append(SystemModel("supermicro", f"{m.group(1)}-{m.group(2)}", m.start()))
+    if has(main, ("supermicro", "superserver")):  # SuperServer is Supermicro's own line name
         for m in _SUPERMICRO_BARE.finditer(main):
             found.append(SystemModel("supermicro", f"sys-{m.group(1)}", m.start()))
     if "synergy" in main:
@@ -201,6 +209,10 @@ def _others(main: str) -> list[SystemModel]:
             SystemModel("huawei", m.group(1) + m.group(2), m.start())
             for m in _HUAWEI.finditer(main)
         )
+    if "dgx" in main:
+        found.extend(
+            SystemModel("nvidia", f"dgx{m.group(1)}", m.start()) for m in _DGX.finditer(main)
+        )
     if ("oracle" in main or "sun" in main) and _ORACLE_CONTEXT.search(main):
         found.extend(SystemModel("oracle", m.group(1), m.start()) for m in _ORACLE.finditer(main))
     return found
@@ -222,6 +234,10 @@ def evidence(title: Title, model: SystemModel | None) -> float:
         score += 1.0
     if has(main, ("idrac", "ilo", "xclarity", "ipmi", "cimc", "irmc")) and _MANAGEMENT.search(main):
         score += 1.0
+    if score and slots(main):
+        score += 1.0
+    if model and counted(main):
+        score += 2.0  # "R740XD 2x Gold 5118": processors counted in a machine's spec list
     # A processor and memory list makes a server only if something else says "server".
     return score + configuration(main) if score else 0.0
 
@@ -238,6 +254,16 @@ def sized(main: str) -> bool:
     )
 
 
+def slots(main: str) -> bool:
+    """Whether a system title lists its sockets or DIMM slots ("24DIMM", "2x LGA2011-3")."""
+    return has(main, ("dimm", "cpu", "lga", "sp")) and bool(_SLOTS.search(main))
+
+
+def managed(main: str) -> bool:
+    """Whether a title names a management controller (iDRAC, iLO, IPMI, ...)."""
+    return bool(_MANAGEMENT.search(main))
+
+
 def described(main: str) -> bool:
     """Whether a server title says more than a model name: the word server, a size, bays,
     management, a configuration, or that it is barebone."""
@@ -247,6 +273,7 @@ def described(main: str) -> bool:
         or _FORM.search(main)
         or (has(main, _BAY_WORDS) and _BAYS.search(main))
         or _MANAGEMENT.search(main)
+        or slots(main)
         or configuration(main) > 0
     )
 

@@ -50,7 +50,7 @@ class DealClass(StrEnum):
     """How a listing's price was drawn relative to its product's market price."""
 
     MARKET = "market"  # within about 15% of market
-    DEAL = "deal"  # 40-70% of market
+    DEAL = "deal"  # 40-70% under market: a real deal
     OVERPRICED = "overpriced"  # 130-200% of market
     FOR_PARTS = "for_parts"  # condition 7000, priced as junk
 
@@ -219,15 +219,18 @@ _SHIPPING_USD: dict[ComponentType, tuple[float, float]] = {
     ComponentType.OTHER: (4, 15),
 }
 _USED_CONDITIONS = ((3000, 0.58), (2500, 0.16), (1000, 0.09), (1500, 0.09), (2000, 0.08))
+# Real deals are rare on eBay: a few listings in a hundred, so the demo's alerts are a
+# handful among thousands of listings, not one in ten. Most listings sit at the market.
 _DEAL_WEIGHTS = (
-    (DealClass.MARKET, 0.79),
-    (DealClass.DEAL, 0.05),
+    (DealClass.MARKET, 0.815),
+    (DealClass.DEAL, 0.025),
     (DealClass.OVERPRICED, 0.10),
     (DealClass.FOR_PARTS, 0.06),
 )
+# Unit price as a share of the product's market price (seller-style rounding goes lower).
 _PRICE_RANGE: dict[DealClass, tuple[float, float]] = {
     DealClass.MARKET: (0.85, 1.15),
-    DealClass.DEAL: (0.40, 0.68),
+    DealClass.DEAL: (0.30, 0.60),
     DealClass.OVERPRICED: (1.35, 2.0),
     DealClass.FOR_PARTS: (0.10, 0.35),
 }
