@@ -8,7 +8,7 @@ price. Unknown shipping counts as 0.
 
 Junk must not drag the percentiles, so a refresh leaves out, and counts by reason:
 for-parts listings; and, once a key has `_TRIM_MIN` usable samples, prices further from
-the median than `_TRIM_SPREADS` robust spreads on a log scale (1.4826 x MAD of ln(unit),
+the median than `_TRIM_SPREADS` robust spreads on a log scale (IQR / 1.349 of ln(unit),
 at least `_TRIM_FLOOR`, i.e. under 0.61x or over 1.65x the median): under it a lot
 (`left_out_lots`) or a single unit (`left_out_low`, a fault that slipped through or a
 misread), over it an absurd asking price (`left_out_high`). Sold prices are what things
@@ -26,10 +26,9 @@ from core.db.pool import Connection
 _TRIM_MIN = 5
 _TRIM_SPREADS = 3.5
 _TRIM_FLOOR = 0.5
-_SOLD_WEIGHT = 2
 
 _SAMPLES = f"""
-    samples AS (
+    priced AS (
         SELECT e.product_key, l.currency, e.quantity, false AS sold,
                (l.price + COALESCE(l.shipping, 0)) / e.quantity AS unit,
                (l.condition = 'for_parts' OR e.condition = 'for_parts') AS for_parts
@@ -48,55 +47,48 @@ _SAMPLES = f"""
           AND l.sold_at >= $1::timestamptz - make_interval(days => $2)
           AND ($3::text[] IS NULL OR e.product_key = ANY($3))
     ),
-    centre AS (
-        SELECT product_key, currency, count(*) AS n,
-               percentile_cont(0.5) WITHIN GROUP (ORDER BY ln(unit)) AS mid
-        FROM samples WHERE NOT for_parts AND unit > 0 GROUP BY product_key, currency
+    -- ln in float8: numeric's ln costs seconds over a million rows.
+    samples AS (
+        SELECT *, CASE WHEN unit > 0 THEN ln(unit::float8) END AS lu FROM priced
     ),
-    scale AS (
-        SELECT s.product_key, s.currency, c.n, c.mid,
-               GREATEST({_TRIM_SPREADS} * 1.4826 * percentile_cont(0.5) WITHIN GROUP
-                        (ORDER BY abs(ln(s.unit) - c.mid)), {_TRIM_FLOOR}) AS reach
-        FROM samples s JOIN centre c USING (product_key, currency)
-        WHERE NOT s.for_parts AND s.unit > 0
-        GROUP BY s.product_key, s.currency, c.n, c.mid
+    spread AS (
+        SELECT product_key, currency, count(*) AS n,
+               percentile_cont(ARRAY[0.25, 0.5, 0.75]) WITHIN GROUP (ORDER BY lu) AS q
+        FROM samples WHERE NOT for_parts AND lu IS NOT NULL GROUP BY product_key, currency
     ),
     judged AS (
         SELECT s.product_key, s.currency, s.unit, s.sold,
                CASE WHEN s.for_parts THEN 'for_parts'
-                    WHEN s.unit <= 0 THEN 'low'
+                    WHEN s.lu IS NULL THEN 'low'
                     WHEN k.n < {_TRIM_MIN} THEN NULL
-                    WHEN ln(s.unit) - k.mid < -k.reach THEN
+                    WHEN s.lu < k.q[2] - GREATEST({_TRIM_SPREADS} / 1.349 * (k.q[3] - k.q[1]),
+                                                        {_TRIM_FLOOR}) THEN
                         CASE WHEN s.quantity > 1 THEN 'lot' ELSE 'low' END
-                    WHEN ln(s.unit) - k.mid > k.reach THEN 'high'
+                    WHEN s.lu > k.q[2] + GREATEST({_TRIM_SPREADS} / 1.349 * (k.q[3] - k.q[1]),
+                                                        {_TRIM_FLOOR}) THEN 'high'
                END AS left_out
-        FROM samples s LEFT JOIN scale k USING (product_key, currency)
+        FROM samples s LEFT JOIN spread k USING (product_key, currency)
     ),
-    counts AS (
+    -- Each kept sold price a second time (`again`), so that it weighs double.
+    weighted AS (
+        SELECT product_key, currency, unit, sold, left_out, false AS again FROM judged
+        UNION ALL
+        SELECT product_key, currency, unit, sold, left_out, true FROM judged
+        WHERE sold AND left_out IS NULL
+    ),
+    stats AS (
         SELECT product_key, currency,
-               count(*) FILTER (WHERE left_out IS NULL) AS sample_count,
-               count(*) FILTER (WHERE left_out IS NULL AND sold) AS sold_count,
+               count(*) FILTER (WHERE left_out IS NULL AND NOT again) AS sample_count,
+               count(*) FILTER (WHERE left_out IS NULL AND sold AND NOT again) AS sold_count,
                count(*) FILTER (WHERE left_out = 'for_parts') AS left_out_for_parts,
                count(*) FILTER (WHERE left_out = 'low') AS left_out_low,
                count(*) FILTER (WHERE left_out = 'lot') AS left_out_lots,
-               count(*) FILTER (WHERE left_out = 'high') AS left_out_high
-        FROM judged GROUP BY product_key, currency
-    ),
-    weighted AS (
-        SELECT j.product_key, j.currency, j.unit
-        FROM judged j
-        CROSS JOIN LATERAL generate_series(1, CASE WHEN j.sold THEN {_SOLD_WEIGHT} ELSE 1 END)
-        WHERE j.left_out IS NULL
-    ),
-    stats AS (
-        SELECT c.*, w.p, w.mean
-        FROM counts c JOIN (
-            SELECT product_key, currency,
-                   percentile_cont(ARRAY[0.1, 0.25, 0.5, 0.75, 0.9])
-                       WITHIN GROUP (ORDER BY unit) AS p,
-                   avg(unit) AS mean
-            FROM weighted GROUP BY product_key, currency
-        ) w USING (product_key, currency)
+               count(*) FILTER (WHERE left_out = 'high') AS left_out_high,
+               percentile_cont(ARRAY[0.1, 0.25, 0.5, 0.75, 0.9]) WITHIN GROUP (ORDER BY unit)
+                   FILTER (WHERE left_out IS NULL) AS p,
+               avg(unit) FILTER (WHERE left_out IS NULL) AS mean
+        FROM weighted GROUP BY product_key, currency
+        HAVING count(*) FILTER (WHERE left_out IS NULL) > 0
     )"""
 
 _REFRESH = f"""

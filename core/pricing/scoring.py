@@ -138,9 +138,14 @@ def price_factor(unit: Decimal, market: Market, full_discount: float) -> tuple[f
     found = depth(unit, market)
     if found is None:
         return NEUTRAL, "unknown"
+    return factor_of(found, full_discount), position(found)
+
+
+def factor_of(found: Depth, full_discount: float) -> float:
+    """The counted discount mapped onto 0-100: 50 at the median, 100 at `full_discount`."""
     e = found.effective
     factor = NEUTRAL + NEUTRAL * (e / full_discount if e >= 0 else e / ABOVE_ZERO)
-    return max(0.0, min(100.0, factor)), position(found)
+    return max(0.0, min(100.0, factor))
 
 
 def position(found: Depth) -> str:
@@ -254,7 +259,8 @@ def score(facts: Facts, market: Market, config: ScoringSettings, now: datetime) 
     if found is None:
         price, where = NEUTRAL, "unknown (immature baseline)" if unknown else "unknown"
     else:
-        price, where = price_factor(facts.unit_price, market, config.full_score_discount_pct / 100)
+        price = factor_of(found, config.full_score_discount_pct / 100)
+        where = position(found)
     raised = flags(facts, market, config, now)
     condition = facts.condition
     if any(f["effect"] == "for_parts" for f in raised):
