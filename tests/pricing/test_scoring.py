@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from core.extract.red_flags import find_red_flags
@@ -70,19 +70,43 @@ def test_p25_and_p10_are_ordinary_prices_not_deals(market: Market) -> None:
     assert at(str(market.p10), market) < THRESHOLD
 
 
-@given(
-    discount=st.floats(min_value=-0.5, max_value=0.25),
-    samples=st.integers(min_value=20, max_value=100000),
-    iqr=st.floats(min_value=0.0, max_value=0.9),
-    facts=st.sampled_from([TYPICAL, BEST, WORST]),
-)
-def test_no_adjustment_lifts_a_price_at_most_25pct_under_the_median_to_the_threshold(
+def bell(samples: int, iqr: float) -> Market:
+    """A symmetric market around 100 whose IQR is `iqr` of the median."""
+    half = Decimal(str(round(iqr * 50, 2)))
+    return Market(
+        samples,
+        Decimal("100") - Decimal("1.9") * half,
+        Decimal("100") - half,
+        Decimal("100"),
+        Decimal("100") + half,
+        Decimal("100") + Decimal("1.9") * half,
+    )
+
+
+SAMPLES = st.integers(min_value=20, max_value=100000)
+IQRS = st.floats(min_value=0.0, max_value=0.9)
+ANY_FACTS = st.sampled_from([TYPICAL, BEST, WORST])
+
+
+@example(discount=0.2, samples=100000, iqr=0.0, facts=BEST)  # the tightest, surest market
+@given(discount=st.floats(min_value=-0.5, max_value=0.2), samples=SAMPLES, iqr=IQRS,
+       facts=ANY_FACTS)  # fmt: skip
+def test_no_adjustment_lifts_a_price_at_most_20pct_under_the_median_to_the_threshold(
     discount: float, samples: int, iqr: float, facts: Facts
 ) -> None:
-    half = Decimal(str(round(iqr * 50, 2)))
-    market = Market(samples, Decimal("50") - 2 * half, Decimal("100") - half, Decimal("100"),
-                    Decimal("100") + half, Decimal("150") + 2 * half)  # fmt: skip
     unit = (Decimal("100") * Decimal(str(1 - discount))).quantize(Decimal("0.01"))
+    assert score(replace(facts, unit_price=unit), bell(samples, iqr), CONFIG, NOW).value < THRESHOLD
+
+
+@example(above=0.0, samples=100000, iqr=0.9, facts=BEST)  # P25 of the widest market
+@given(above=st.floats(min_value=0.0, max_value=0.5), samples=SAMPLES, iqr=IQRS,
+       facts=ANY_FACTS)  # fmt: skip
+def test_no_adjustment_lifts_a_price_at_or_over_p25_to_the_threshold(
+    above: float, samples: int, iqr: float, facts: Facts
+) -> None:
+    market = bell(samples, iqr)
+    assert market.p25 is not None
+    unit = (market.p25 * Decimal(str(1 + above))).quantize(Decimal("0.01"))
     assert score(replace(facts, unit_price=unit), market, CONFIG, NOW).value < THRESHOLD
 
 
