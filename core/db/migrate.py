@@ -2,6 +2,12 @@
 
 Applied migrations are recorded with a checksum; editing one after it landed is refused,
 since databases that already ran it would silently differ from new ones.
+
+A migration whose first line is `-- spt: no transaction` runs outside a transaction, one
+statement at a time: that is how PostgreSQL builds a large index without locking the
+table (`CREATE INDEX CONCURRENTLY` refuses to run inside a transaction). Such a file
+holds only idempotent statements (`IF NOT EXISTS`), split on `;` at line ends; an
+invalid index a crashed build left behind is dropped before it is built again.
 """
 
 from __future__ import annotations
@@ -23,6 +29,12 @@ MIGRATIONS_DIR = Path(__file__).parent / "migrations"
 _NAME = re.compile(r"^(?P<version>\d{3})_(?P<name>[a-z0-9_]+)\.sql$")
 # Any constant works; it only has to be the same for every spt process.
 _LOCK_KEY = 0x5B7_0001
+_NO_TRANSACTION = "-- spt: no transaction"
+_LOCK_POLL_SECONDS = 0.1
+_STATEMENT_END = re.compile(r";\s*$", re.MULTILINE)
+_CONCURRENT_INDEX = re.compile(
+    r"^\s*CREATE\s+(?:UNIQUE\s+)?INDEX\s+CONCURRENTLY\s+IF\s+NOT\s+EXISTS\s+(\w+)", re.I
+)
 
 
 class MigrationError(RuntimeError):
@@ -46,6 +58,22 @@ class Migration:
     def label(self) -> str:
         """`001_initial` style name."""
         return f"{self.version:03d}_{self.name}"
+
+    @property
+    def transactional(self) -> bool:
+        """False for a file marked to run outside a transaction (concurrent index builds)."""
+        return not self.sql.lstrip().startswith(_NO_TRANSACTION)
+
+    def statements(self) -> list[str]:
+        """The file's statements, for a migration that runs one statement at a time."""
+        parts = (part.strip() for part in _STATEMENT_END.split(self.sql))
+        return [part for part in parts if _code(part)]
+
+
+def _code(sql: str) -> str:
+    """The SQL without its comment lines (empty when there is nothing to run)."""
+    lines = (line for line in sql.splitlines() if not line.strip().startswith("--"))
+    return "\n".join(lines).strip()
 
 
 def discover(directory: Path = MIGRATIONS_DIR) -> list[Migration]:
@@ -118,20 +146,17 @@ async def migrate(pool: asyncpg.Pool, migrations: list[Migration] | None = None)
     migrations = discover() if migrations is None else migrations
     done: list[Migration] = []
     async with pool.acquire() as conn:
-        await conn.execute("SELECT pg_advisory_lock($1)", _LOCK_KEY)
+        await _lock(conn)
         try:
             await conn.execute(_BOOTSTRAP)
             for migration in await pending(conn, migrations):
                 try:
-                    async with conn.transaction():
-                        await conn.execute(migration.sql)
-                        await conn.execute(
-                            "INSERT INTO schema_migrations (version, name, checksum) "
-                            "VALUES ($1, $2, $3)",
-                            migration.version,
-                            migration.name,
-                            migration.checksum,
-                        )
+                    if migration.transactional:
+                        async with conn.transaction():
+                            await conn.execute(migration.sql)
+                            await _record(conn, migration)
+                    else:
+                        await _apply_one_by_one(conn, migration)
                 except asyncpg.PostgresError as exc:
                     raise MigrationError(f"{migration.label}.sql failed: {exc}") from exc
                 log.info("applied migration %s", migration.label)
@@ -139,6 +164,41 @@ async def migrate(pool: asyncpg.Pool, migrations: list[Migration] | None = None)
         finally:
             await conn.execute("SELECT pg_advisory_unlock($1)", _LOCK_KEY)
     return done
+
+
+async def _lock(conn: Connection) -> None:
+    """Take the migration lock, polling: a session blocked in pg_advisory_lock holds a
+    snapshot, and a concurrent index build waits for every snapshot, so waiting inside
+    the lock call would deadlock against the process that is migrating."""
+    while True:
+        if await conn.fetchval("SELECT pg_try_advisory_lock($1)", _LOCK_KEY):
+            return
+        await asyncio.sleep(_LOCK_POLL_SECONDS)
+
+
+async def _record(conn: Connection, migration: Migration) -> None:
+    await conn.execute(
+        "INSERT INTO schema_migrations (version, name, checksum) VALUES ($1, $2, $3)",
+        migration.version, migration.name, migration.checksum,
+    )  # fmt: skip
+
+
+async def _apply_one_by_one(conn: Connection, migration: Migration) -> None:
+    """Run a no-transaction migration: each statement on its own, then record it. A crash
+    in between leaves it unrecorded, so the next start runs it again (its statements are
+    idempotent); an index a crashed concurrent build left invalid is rebuilt."""
+    for statement in migration.statements():
+        index = _CONCURRENT_INDEX.match(_code(statement))
+        if index is not None:
+            invalid = await conn.fetchval(
+                "SELECT NOT i.indisvalid FROM pg_index i JOIN pg_class c ON c.oid = i.indexrelid "
+                "WHERE c.relname = $1 AND c.relnamespace = 'public'::regnamespace",
+                index.group(1),
+            )
+            if invalid:
+                await conn.execute(f'DROP INDEX CONCURRENTLY IF EXISTS "{index.group(1)}"')
+        await conn.execute(statement)
+    await _record(conn, migration)
 
 
 READINESS_TIMEOUT_SECONDS = 3.0
