@@ -118,6 +118,7 @@ async def test_a_database_filled_at_an_earlier_version_upgrades_with_nothing_los
     row = await empty_pool.fetchrow(
         "SELECT left_out_for_parts, left_out_low, left_out_lots, left_out_high FROM baselines"
     )
+    assert row is not None
     assert tuple(row) == (0, 0, 0, 0)
     assert await empty_pool.fetchval("SELECT delivery_error FROM watches") is None
     # and spt's services read and write the upgraded rows
@@ -139,6 +140,7 @@ async def test_a_database_filled_at_an_earlier_version_upgrades_with_nothing_los
     rescored = await empty_pool.fetchrow(
         "SELECT score, breakdown FROM scores WHERE listing_id = 1 AND is_current"
     )
+    assert rescored is not None
     assert rescored["breakdown"]["maturity"] == "mature"
     assert float(rescored["score"]) > 80  # 28.50 against a usual ~62: a deal, as before
 
