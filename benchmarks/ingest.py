@@ -39,6 +39,7 @@ from core.marketplace.sandbox import (
     SandboxMarketplace,
     build_catalog,
 )
+from core.marketplace.sandbox.products import category_subtree
 from core.marketplace.wiring import build_ebay_client
 from core.models import Marketplace
 from core.resilience import breaker_factory
@@ -97,7 +98,11 @@ async def one_pass(
             f"bench {market.value}",
             market.value,
         ) or await pool.fetchval("SELECT id FROM watches WHERE name = $1", f"bench {market.value}")
-    categories = sorted({x.category_id for x in catalog})
+    used = {x.category_id for x in catalog}
+    # A category search includes its sub-categories (as eBay's does): search only the
+    # categories no other searched one contains, so each listing is read once.
+    categories = sorted(c for c in used
+                        if not any(c in category_subtree(o) for o in used - {c}))  # fmt: skip
     async with aiohttp.ClientSession() as session:
         client = build_ebay_client(session, lambda: settings, pool, breaker_factory())
         await client.tokens.get()  # not part of the steady state

@@ -159,7 +159,9 @@ async def open_services(holder: SettingsHolder) -> AsyncIterator[Services]:
                     browser=ListingBrowser(db.pool, settings, utc_now),
                     preview=WatchPreview(db.pool, ebay, extractor, settings, utc_now),
                     health=health,
-                    status_report=StatusService(db.pool, ebay.budget, health, watches, utc_now),
+                    status_report=StatusService(
+                        db.pool, ebay.budget, health, watches, utc_now, insights=ebay.insights
+                    ),
                     migrations_applied=[m.label for m in applied],
                 )
                 configure_health(services)

@@ -50,6 +50,7 @@ from core.models import ComponentType, choices
 from core.observability.logging import secret_values, set_secrets, setup_logging
 from core.resilience import ServiceError
 from core.settings import ConfigError, LoadedSettings, cli_layer, load_settings
+from core.status import InsightsStatus
 from core.watches import InvalidWatchError, Watch, WatchError, hints
 
 T = TypeVar("T")
@@ -320,7 +321,10 @@ def _demo_report(result: app.DemoResult) -> None:
 @click.option(
     "--daily-limit", default=5000, show_default=True, type=int, help="Search calls per day."
 )
-def sandbox(host: str, port: int, seed: int, size: int, daily_limit: int) -> None:
+@click.option("--grant-insights", is_flag=True, help="Grant the Marketplace Insights scope too.")
+def sandbox(
+    host: str, port: int, seed: int, size: int, daily_limit: int, grant_insights: bool
+) -> None:
     """Run the sandbox marketplace (a fake eBay) alone, until Ctrl-C.
 
     Point spt at it with --set ebay.api_base_url=http://HOST:PORT and the client id and
@@ -329,7 +333,8 @@ def sandbox(host: str, port: int, seed: int, size: int, daily_limit: int) -> Non
     from core.marketplace.sandbox import serve_forever
 
     with contextlib.suppress(KeyboardInterrupt):
-        asyncio.run(serve_forever(host, port, seed, size, daily_limit=daily_limit))
+        asyncio.run(serve_forever(host, port, seed, size, daily_limit=daily_limit,
+                                  grant_insights=grant_insights))  # fmt: skip
 
 
 @cli.command()
@@ -339,15 +344,18 @@ def status(state: CliState, as_json: bool) -> None:
     """eBay quota, whether ingestion is paused, what is due, and the extraction queue."""
     holder = state.holder()
 
-    async def go() -> tuple[app.IngestStatus, dict[str, Any]]:
+    async def go() -> tuple[app.IngestStatus, dict[str, Any], InsightsStatus]:
         async with app.open_services(holder) as services:
-            return await services.status(), await services.queue_status()
+            return (await services.status(), await services.queue_status(),
+                    await services.status_report.insights())  # fmt: skip
 
-    current, queue = _run(go())
+    current, queue, insights = _run(go())
     if as_json:
-        click.echo(dumps(asdict(current) | {"paused": current.paused, "extraction": queue}))
+        extra = {"paused": current.paused, "extraction": queue,
+                 "marketplace_insights": insights.summary()}  # fmt: skip
+        click.echo(dumps(asdict(current) | extra))
         return
-    click.echo("\n".join(current.lines()))
+    click.echo("\n".join([*current.lines(), insights.line()]))
     click.echo(
         f"extraction: {queue['pending']} pending, {queue['running']} running, "
         f"{queue['parked']} parked; {queue['extracted']} listings extracted into "

@@ -449,6 +449,14 @@ def status(report: StatusReport, now: datetime) -> discord.Embed:
     if report.stretch > 1:
         quota += f"\nintervals stretched x{report.stretch:.2f} to fit the budget"
     embed.add_field(name="eBay quota", value=quota, inline=False)
+    insights = report.insights
+    if insights.access is not None and insights.access.enabled:
+        # eBay's error_description is text from outside: made inert like any other.
+        embed.add_field(
+            name="Marketplace Insights",
+            value=("⚠️ " if insights.unavailable else "") + plain(insights.summary(), 1000),
+            inline=False,
+        )
     queue = report.queue
     embed.add_field(
         name="Extraction queue",

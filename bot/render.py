@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import Any
 
 from core.alerts.feedback import Precision, Suggestion
+from core.marketplace.client import effective_buying_options
 from core.pricing.baselines import Baseline
 from core.settings import ScoringSettings
 from core.watches import Watch
@@ -111,7 +112,11 @@ def watch_detail(
         ("marketplace", f"{watch.marketplace.value} ({watch.currency})"),
         ("unit price", price),
         ("conditions", ", ".join(c.value for c in watch.conditions) or "any but for_parts"),
-        ("buying options", ", ".join(b.value for b in watch.buying_options) or "any"),
+        (
+            "buying options",
+            ", ".join(effective_buying_options(watch.buying_options))
+            + ("" if watch.buying_options else " (default)"),
+        ),
         ("categories", ", ".join(watch.category_ids) or "any"),
         ("seller", ", ".join(seller) or "any"),
         ("filters", ", ".join(f.describe() for f in watch.filters) or "none"),

@@ -7,6 +7,7 @@ own, and nothing here names another guild's listings.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -15,12 +16,74 @@ from typing import Any
 from core.db import extraction as extraction_repo
 from core.db.pool import Pool
 from core.jobs.status import ingest_status
+from core.marketplace.auth import SCOPE, Access, RestrictedTokenProvider, ScopeAccess
 from core.marketplace.quota import DailyBudget, QuotaState
 from core.observability.health import HealthMonitor, ServiceHealth
 from core.observability.metrics import JOBS, REGISTRY
+from core.resilience import ServiceError
 from core.watches import WatchService
 
 Clock = Callable[[], datetime]
+# How long a status report waits for eBay to say whether Insights is granted: a report must
+# come back promptly even when eBay is unreachable.
+INSIGHTS_PROBE_SECONDS = 10.0
+ENDED_EARLY = "sold prices come from listings that end early"
+
+
+@dataclass(frozen=True)
+class InsightsStatus:
+    """Whether Marketplace Insights (sold prices) works for this eBay application."""
+
+    access: ScopeAccess | None  # None: this process has no eBay client
+    error: str | None = None  # why eBay could not be asked
+
+    @property
+    def unavailable(self) -> bool:
+        """Enabled in the settings, but eBay refused the scope."""
+        a = self.access
+        return a is not None and a.enabled and a.access is Access.UNAVAILABLE
+
+    def summary(self) -> str:
+        """One phrase: off, available, unavailable (and why), or unknown."""
+        a = self.access
+        if a is None or not a.enabled:
+            return f"off (ebay.marketplace_insights is false); {ENDED_EARLY}"
+        if a.access is Access.AVAILABLE:
+            return "available (sold prices are read on sweeps)"
+        if a.access is Access.UNAVAILABLE:
+            restricted = " ".join(s for s in a.scopes if s != SCOPE)
+            again = (f"at {a.retry_at.isoformat(timespec='minutes')} or at restart"
+                     if a.retry_at else "at restart")  # fmt: skip
+            return (
+                f"unavailable (the eBay application has no access to the restricted scope "
+                f"{restricted}; eBay answered invalid_scope: {a.detail}); {ENDED_EARLY}; "
+                f"spt asks eBay again {again}"
+            )
+        if self.error:
+            return f"unknown (could not ask eBay: {self.error})"
+        return "not checked yet"
+
+    def line(self) -> str:
+        """The summary as a status line."""
+        return f"Marketplace Insights: {self.summary()}"
+
+
+async def insights_status(
+    insights: RestrictedTokenProvider | None, wait: float = INSIGHTS_PROBE_SECONDS
+) -> InsightsStatus:
+    """What spt knows about Insights; asks eBay first (one token request) if enabled and
+    not known yet, so a fresh process (`spt status`) reports the truth."""
+    if insights is None:
+        return InsightsStatus(None)
+    if not insights.enabled():
+        return InsightsStatus(insights.state())
+    try:
+        async with asyncio.timeout(wait):
+            return InsightsStatus(await insights.probe())
+    except TimeoutError:
+        return InsightsStatus(insights.state(), f"no answer within {wait:g}s")
+    except ServiceError as exc:
+        return InsightsStatus(insights.state(), str(exc))
 
 
 @dataclass(frozen=True)
@@ -46,6 +109,7 @@ class StatusReport:
     watches: dict[str, Any]
     problems: list[WatchProblem]
     last_success: dict[str, datetime | None]
+    insights: InsightsStatus = InsightsStatus(None)
 
 
 class StatusService:
@@ -58,12 +122,18 @@ class StatusService:
         monitor: HealthMonitor,
         watches: WatchService,
         clock: Clock,
+        insights: RestrictedTokenProvider | None = None,
     ) -> None:
         self._pool = pool
         self._budget = budget
         self._monitor = monitor
         self._watches = watches
         self._clock = clock
+        self._insights = insights
+
+    async def insights(self) -> InsightsStatus:
+        """Whether Marketplace Insights works (asks eBay once if not known yet)."""
+        return await insights_status(self._insights)
 
     async def report(self, guild_id: int | None) -> StatusReport:
         """The status as the scope sees it; services never checked yet are checked now."""
@@ -89,6 +159,7 @@ class StatusService:
             watches=facts,
             problems=problems,
             last_success={job: last_success(job) for job in JOBS},
+            insights=await self.insights(),
         )
 
 

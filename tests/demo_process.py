@@ -86,10 +86,10 @@ def running_demo(
     """`spt demo` on a free side-server port with JSON logs, after its first pass."""
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("SPT_")}
-    env.update(env_extra)
     env.update({"SPT_LOGGING__FORMAT": "json",
                 "SPT_DATABASE__DATA_DIR": str(tmp_path_factory.mktemp("demo") / "pg"),
                 "SPT_SCHEDULE__HEALTH_CHECK_SECONDS": "5"})  # fmt: skip
+    env.update(env_extra)  # a test's own settings win
     process = subprocess.Popen(
         [str(SPT), "--sidecar-port", str(port), "demo"], env=env, text=True,
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp_path_factory.mktemp("cwd"),

@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from core.marketplace.urls import item_url
 from core.pricing.wording import market_phrase
 
 # Discord's embed limits (https://discord.com/developers/docs/resources/message#embed-limits).
@@ -124,6 +125,7 @@ class AlertCard:
     price_factor: float | None = None
     # (factor, points it added or took) beside the price, as stored in the breakdown.
     adjustments: tuple[tuple[str, float], ...] = ()
+    legacy_item_id: str | None = None
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> AlertCard:
@@ -162,7 +164,14 @@ class AlertCard:
             baseline_sold=int(row.get("baseline_sold") or 0),
             price_factor=float(price["factor"]) if isinstance(price, dict) else None,
             adjustments=adjustments,
+            legacy_item_id=row.get("legacy_item_id"),
         )
+
+    def link_url(self) -> str | None:
+        """Where the alert links: `https://www.ebay.com/itm/{legacyItemId}` on the listing's
+        marketplace domain. eBay's `itemWebUrl` carries ~400 characters of tracking, which
+        would crowd a digest's 4,096-character description; it is the fallback (trimmed)."""
+        return item_url(self.marketplace, self.legacy_item_id, self.url)
 
     def market(self) -> str:
         """The discount against the median and the sample count, in words."""
@@ -274,7 +283,7 @@ def embed(card: AlertCard) -> dict[str, Any]:
         "footer": {"text": plain(footer, FOOTER_MAX)},
         "color": 0x95A5A6 if card.cold_start else 0x2ECC71 if card.score >= 90 else 0xF1C40F,
     }
-    if url := safe_url(card.url):
+    if url := safe_url(card.link_url()):
         result["url"] = url
     if thumbnail := safe_url(card.image_url):
         result["thumbnail"] = {"url": thumbnail}
@@ -293,7 +302,7 @@ def alert_components(card: AlertCard) -> list[dict[str, Any]]:
         {"type": 2, "style": 4, "label": "Not a deal",
          "custom_id": alert_custom_id("notdeal", card.alert_id)},
     ]  # fmt: skip
-    if url := safe_url(card.url):
+    if url := safe_url(card.link_url()):
         buttons.append({"type": 2, "style": 5, "label": "View on eBay", "url": url})
     return [{"type": 1, "components": buttons}]
 
@@ -305,28 +314,43 @@ def digest_components() -> list[dict[str, Any]]:
 
 
 def digest_embed(cards: list[AlertCard], destination_total: int) -> dict[str, Any]:
-    """One embed summarising a burst of alerts (best first), within the limits."""
+    """One embed summarising a burst of alerts (best first), within the limits.
+
+    It lists as many alerts as fit in the description (4,096 characters) and in the
+    embed's 6,000-character total, then says how many more there are.
+    """
     best = sorted(cards, key=lambda c: c.score, reverse=True)
-    lines = []
-    used = 0
-    for card in best:
-        title = link(card.title, card.url, 120)
-        cold = " · immature baseline" if card.cold_start else ""
-        line = (
-            f"**{card.score:.0f}** · {plain(card.unit_price, 40)} {card.currency} · {title}{cold}"
-        )
-        if used + len(line) + 1 > DESCRIPTION_MAX - 100:
-            break
-        lines.append(line)
-        used += len(line) + 1
-    hidden = len(best) - len(lines)
-    description = "\n".join(lines) + (f"\n… and {hidden} more" if hidden else "")
+    title = plain(f"{destination_total} new deals", TITLE_MAX)
+    footer = plain(f"spt digest · {_watches(best)}", FOOTER_MAX)
+    budget = min(DESCRIPTION_MAX, EMBED_TOTAL_MAX - len(title) - len(footer))
+    lines = [_digest_line(card) for card in best]
+    shown = _fitting(lines, budget)
+    if shown < len(lines):  # room for the "… and N more" line too
+        shown = _fitting(lines, budget - len(f"\n… and {len(lines)} more"))
+    hidden = len(lines) - shown
+    description = "\n".join(lines[:shown]) + (f"\n… and {hidden} more" if hidden else "")
     return {
-        "title": plain(f"{destination_total} new deals", TITLE_MAX),
+        "title": title,
         "description": description,
-        "footer": {"text": plain(f"spt digest · {_watches(best)}", FOOTER_MAX)},
+        "footer": {"text": footer},
         "color": 0x3498DB,
     }
+
+
+def _digest_line(card: AlertCard) -> str:
+    title = link(card.title, card.link_url(), 120)
+    cold = " · immature baseline" if card.cold_start else ""
+    return f"**{card.score:.0f}** · {plain(card.unit_price, 40)} {card.currency} · {title}{cold}"
+
+
+def _fitting(lines: list[str], budget: int) -> int:
+    """How many leading lines fit in `budget` characters, joined by newlines."""
+    used = -1  # no newline before the first line
+    for count, line in enumerate(lines):
+        used += len(line) + 1
+        if used > budget:
+            return count
+    return len(lines)
 
 
 def _watches(cards: list[AlertCard]) -> str:

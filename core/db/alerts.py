@@ -124,10 +124,11 @@ async def claim_outbox(
         SELECT c.id AS outbox_id, c.idempotency_key, c.destination_kind, c.destination, c.attempts,
                a.id AS alert_id, a.watch_id,
                a.status AS alert_status, a.score, a.unit_price, a.currency, a.cold_start,
-               a.sequence, w.name AS watch_name, l.title, l.url, l.image_url, l.price, l.shipping,
-               l.condition, l.seller_username, l.seller_feedback_score, l.seller_feedback_percent,
-               l.seller_top_rated, l.marketplace, s.breakdown, s.baseline_samples, e.product_key,
-               e.quantity, b.p50 AS baseline_p50, b.sold_count AS baseline_sold
+               a.sequence, w.name AS watch_name, l.title, l.url, l.legacy_item_id, l.image_url,
+               l.price, l.shipping, l.condition, l.seller_username, l.seller_feedback_score,
+               l.seller_feedback_percent, l.seller_top_rated, l.marketplace, s.breakdown,
+               s.baseline_samples, e.product_key, e.quantity, b.p50 AS baseline_p50,
+               b.sold_count AS baseline_sold
         FROM claimed c
         JOIN alerts a ON a.outbox_id = c.id
         JOIN watches w ON w.id = a.watch_id

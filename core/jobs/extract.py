@@ -208,8 +208,9 @@ async def run_workers(
                 try:
                     batch = await me.run_batch()
                     failures = 0
+                    # An empty queue read successfully is a success too: the loop is healthy.
+                    JOB_LAST_SUCCESS.labels("extract").set(clock().timestamp())
                     if batch.claimed:
-                        JOB_LAST_SUCCESS.labels("extract").set(clock().timestamp())
                         continue
                 except Exception:
                     failures += 1

@@ -6,6 +6,10 @@ a watch runs a sweep instead: no early stop, up to `ebay.sweep_max_pages`, so ol
 listings are seen again; a sweep that reaches the end of the results also notices which
 of the watch's listings vanished. Each page is stored in one statement, so a failure
 never leaves half a page behind.
+
+Browse takes one category per request, so a watch with several categories runs one
+search per category, each with its own early stop and page cap, every page counted
+against the daily budget; a listing found in two of them is stored once per run.
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from core.db import schedule as schedule_repo
 from core.db.listings import PageOutcome
 from core.db.pool import Pool
 from core.jobs.fairness import stretch_factor
-from core.marketplace.client import EbayClient, SearchRequest
+from core.marketplace.client import EbayClient, SearchRequest, effective_buying_options
 from core.marketplace.conditions import condition_ids_for
 from core.marketplace.quota import DailyBudget, QuotaExhaustedError, QuotaState
 from core.observability.metrics import (
@@ -78,17 +82,27 @@ class RunResult:
     quota_exhausted: QuotaState | None = None
 
 
-def search_request(watch: Watch, settings: Settings, offset: int) -> SearchRequest:
-    """The Browse request for one page of a watch, with its server-side filters."""
+def search_categories(watch: Watch) -> list[str | None]:
+    """The category of each search a run makes: one per category, or one uncategorised."""
+    return list(watch.category_ids) or [None]
+
+
+def search_request(
+    watch: Watch, settings: Settings, offset: int, category: str | None = None
+) -> SearchRequest:
+    """The Browse request for one page of a watch in one of its categories (by default its
+    first), with its server-side filters; buying options are always named."""
+    if category is None and watch.category_ids:
+        category = watch.category_ids[0]
     ids = condition_ids_for(watch.conditions)
     return SearchRequest(
         marketplace=watch.marketplace,
         query=watch.query,
-        category_ids=tuple(watch.category_ids),
+        category_ids=(category,) if category else (),
         min_price=watch.min_price,
         max_price=watch.max_price,
         condition_ids=tuple(ids) if ids else None,
-        buying_options=tuple(b.value for b in watch.buying_options),
+        buying_options=tuple(b.value for b in effective_buying_options(watch.buying_options)),
         limit=settings.ebay.page_size,
         offset=offset,
     )
@@ -118,25 +132,34 @@ class Ingestor:
         max_pages = settings.ebay.sweep_max_pages if sweep else settings.ebay.max_pages_per_run
         total = PageOutcome()
         pages = skipped = 0
-        complete = False
+        complete = True  # every category's results were read to their end
+        seen: set[str] = set()  # item ids stored in this run, across categories
         try:
-            for page_number in range(max_pages):
-                page = await self._client.search(
-                    search_request(watch, settings, page_number * settings.ebay.page_size)
-                )
-                pages += 1
-                skipped += page.skipped
-                async with self._pool.acquire() as conn:
-                    outcome = await listing_repo.upsert_seen(
-                        conn, watch.id, page.listings, self._clock()
+            for category in search_categories(watch):
+                reached_end = False
+                for page_number in range(max_pages):
+                    offset = page_number * settings.ebay.page_size
+                    page = await self._client.search(
+                        search_request(watch, settings, offset, category)
                     )
-                total += outcome
-                _count_ingested(watch, outcome)
-                if not page.has_next:
-                    complete = True
-                    break
-                if not sweep and outcome.new == 0:
-                    break  # everything on this page is known: older pages are too
+                    pages += 1
+                    skipped += page.skipped
+                    fresh = [x for x in page.listings if x.item_id not in seen]
+                    seen.update(x.item_id for x in fresh)
+                    outcome = PageOutcome()
+                    if fresh:
+                        async with self._pool.acquire() as conn:
+                            outcome = await listing_repo.upsert_seen(
+                                conn, watch.id, fresh, self._clock()
+                            )
+                        total += outcome
+                        _count_ingested(watch, outcome)
+                    if not page.has_next:
+                        reached_end = True
+                        break
+                    if not sweep and outcome.new == 0:
+                        break  # everything on this page is known: older pages are too
+                complete = complete and reached_end
             vanished = likely_sold = sold = 0
             if sweep and complete:
                 async with self._pool.acquire() as conn:
@@ -166,11 +189,17 @@ class Ingestor:
         )
 
     async def _record_sales(self, watch: Watch, settings: Settings) -> int:
-        page = await self._client.sales(search_request(watch, settings, 0))
-        async with self._pool.acquire() as conn:
-            outcome = await listing_repo.upsert_sold(conn, watch.id, page.sales, self._clock())
-        SOLD_RECORDED.labels("marketplace_insights").inc(outcome.seen)
-        return outcome.seen
+        recorded = 0
+        seen: set[str] = set()
+        for category in search_categories(watch):
+            page = await self._client.sales(search_request(watch, settings, 0, category))
+            fresh = [s for s in page.sales if s.listing.item_id not in seen]
+            seen.update(s.listing.item_id for s in fresh)
+            async with self._pool.acquire() as conn:
+                outcome = await listing_repo.upsert_sold(conn, watch.id, fresh, self._clock())
+            SOLD_RECORDED.labels("marketplace_insights").inc(outcome.seen)
+            recorded += outcome.seen
+        return recorded
 
 
 def _count_ingested(watch: Watch, outcome: PageOutcome) -> None:
@@ -281,8 +310,6 @@ class IngestScheduler:
                 await self.release()  # any still-claimed watches go back to the pool
                 break
         result.stretch = self.stretch
-        if result.runs:
-            JOB_LAST_SUCCESS.labels("ingest").set(self._clock().timestamp())
         return result
 
     async def _run(self, watch: Watch) -> RunResult:
@@ -341,6 +368,8 @@ class IngestScheduler:
                         await self.sync_quota()
                     await deactivate_expired(self._pool, self._settings, self._clock)
                     failures = 0
+                    # A tick that found no watch due still completed: the loop is healthy.
+                    JOB_LAST_SUCCESS.labels("ingest").set(self._clock().timestamp())
                 except Exception:
                     failures += 1
                     JOB_ERRORS.labels("ingest").inc()

@@ -7,10 +7,10 @@ per-process token bucket and the daily budget. A 401 gets exactly one re-authent
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import datetime
-from decimal import Decimal
+from decimal import ROUND_CEILING, ROUND_FLOOR, Decimal
 from typing import Any
 
 import aiohttp
@@ -18,7 +18,7 @@ import aiohttp
 from core.marketplace.auth import TokenProvider
 from core.marketplace.listing import MarketListing, SoldListing, parse_items, parse_sales
 from core.marketplace.quota import DailyBudget, RateLimitSnapshot, TokenBucket
-from core.models import Marketplace
+from core.models import BuyingOption, Marketplace
 from core.observability.metrics import EBAY_REQUEST_DURATION, EBAY_REQUESTS
 from core.resilience import (
     BadResponseError,
@@ -37,6 +37,27 @@ RATE_LIMIT_PATH = "/developer/analytics/v1_beta/rate_limit/"
 SALES_PATH = "/buy/marketplace_insights/v1_beta/item_sales/search"
 MAX_PAGE = 200  # eBay's largest `limit`
 
+# "Only FIXED_PRICE (Buy It Now) items are returned by default" by Browse search
+# (https://developer.ebay.com/api-docs/buy/browse/resources/item_summary/methods/search), so
+# a request that names no buying options never sees an auction. spt wants both unless a
+# watch names its own, and says so on every request.
+DEFAULT_BUYING_OPTIONS: tuple[BuyingOption, ...] = (BuyingOption.FIXED_PRICE, BuyingOption.AUCTION)
+_CENT = Decimal("0.01")
+
+
+def effective_buying_options(named: Sequence[BuyingOption]) -> tuple[BuyingOption, ...]:
+    """The buying options a watch searches for: the ones it names, or fixed price and auction."""
+    return tuple(named) or DEFAULT_BUYING_OPTIONS
+
+
+def price_bound(amount: Decimal, rounding: str) -> str:
+    """A price filter bound as plain decimal with at most cents: `100.00`, never `1E+2`.
+
+    Listing prices are whole cents, so flooring a maximum and ceiling a minimum to cents
+    keeps exactly the same listings in range.
+    """
+    return format(Decimal(amount).quantize(_CENT, rounding=rounding), "f")
+
 
 def ebay_observer() -> CallObserver:
     """Records the seed metrics for every eBay HTTP attempt."""
@@ -50,7 +71,12 @@ def ebay_observer() -> CallObserver:
 
 @dataclass(frozen=True)
 class SearchRequest:
-    """One Browse search page: the query, server-side filters and the page window."""
+    """One Browse search page: the query, server-side filters and the page window.
+
+    `category_ids` holds at most one id: Browse takes one category per request, so a
+    search over several categories is several requests (see `core.jobs.ingest`). Empty
+    `buying_options` means `DEFAULT_BUYING_OPTIONS`, which is sent, never left to eBay.
+    """
 
     marketplace: Marketplace
     query: str
@@ -58,24 +84,34 @@ class SearchRequest:
     min_price: Decimal | None = None
     max_price: Decimal | None = None
     condition_ids: tuple[int, ...] | None = None
-    buying_options: tuple[str, ...] = ()
+    buying_options: tuple[str, ...] = DEFAULT_BUYING_OPTIONS
     limit: int = 50
     offset: int = 0
     sort: str | None = "newlyListed"
 
-    def filter_expression(self) -> str | None:
-        """eBay's `filter` parameter, e.g. `price:[10..50],priceCurrency:USD`."""
+    def __post_init__(self) -> None:
+        # category_ids: "Currently, you can pass in only one category ID per request."
+        # (https://developer.ebay.com/api-docs/buy/browse/resources/item_summary/methods/search)
+        # Refused here, before the call is spent on eBay's 400.
+        if len(self.category_ids) > 1:
+            raise ValueError(
+                f"Browse takes one category id per request, got {list(self.category_ids)}: "
+                "search each category on its own"
+            )
+
+    def filter_expression(self) -> str:
+        """eBay's `filter` parameter, e.g. `price:[10.00..50.00],priceCurrency:USD,...`."""
         parts: list[str] = []
         if self.min_price is not None or self.max_price is not None:
-            low = "" if self.min_price is None else f"{self.min_price}"
-            high = "" if self.max_price is None else f"{self.max_price}"
+            low = "" if self.min_price is None else price_bound(self.min_price, ROUND_CEILING)
+            high = "" if self.max_price is None else price_bound(self.max_price, ROUND_FLOOR)
             parts.append(f"price:[{low}..{high}]")
             parts.append(f"priceCurrency:{self.marketplace.currency}")
         if self.condition_ids:
             parts.append("conditionIds:{" + "|".join(str(c) for c in self.condition_ids) + "}")
-        if self.buying_options:
-            parts.append("buyingOptions:{" + "|".join(self.buying_options) + "}")
-        return ",".join(parts) or None
+        options = self.buying_options or DEFAULT_BUYING_OPTIONS
+        parts.append("buyingOptions:{" + "|".join(options) + "}")
+        return ",".join(parts)
 
     def params(self) -> dict[str, str]:
         """Query-string parameters for this page."""
@@ -86,9 +122,7 @@ class SearchRequest:
             params["category_ids"] = ",".join(self.category_ids)
         if self.sort:
             params["sort"] = self.sort
-        expression = self.filter_expression()
-        if expression:
-            params["filter"] = expression
+        params["filter"] = self.filter_expression()
         return params
 
 
@@ -169,7 +203,11 @@ class EbayClient:
         """One page of sold items matching a search (Marketplace Insights)."""
         await self.bucket.acquire()
         headers = {"X-EBAY-C-MARKETPLACE-ID": request.marketplace.value}
-        params = request.params()
+        # The BEST_OFFER buying option "is not supported in the Marketplace Insights API"
+        # (https://developer.ebay.com/api-docs/buy/static/ref-buy-browse-filters.html); a
+        # sale through an accepted offer is still a fixed-price or auction sale.
+        options = tuple(o for o in request.buying_options if o != BuyingOption.BEST_OFFER)
+        params = replace(request, buying_options=options).params()
         params.pop("sort", None)  # item_sales/search has no newlyListed sort
         data = await self._get_json(SALES_PATH, params, headers, "item_sales")
         raw = data.get("itemSales")

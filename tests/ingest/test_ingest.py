@@ -9,7 +9,7 @@ from datetime import timedelta
 import pytest
 
 from core.jobs.ingest import TickResult, deactivate_expired, search_request
-from core.marketplace.sandbox import Endpoint
+from core.marketplace.sandbox import INSIGHTS_SCOPE, Endpoint
 from core.marketplace.sandbox.faults import Fault
 from core.models import Marketplace
 from core.watches import Watch
@@ -236,6 +236,7 @@ async def test_a_vanished_fixed_price_listing_is_recorded_as_likely_sold(env: En
 
 
 async def test_marketplace_insights_records_sold_prices(env: Env) -> None:
+    env.sandbox.grant_scopes(INSIGHTS_SCOPE)  # a Limited Release API: granted per application
     env.configure("ebay.marketplace_insights=true", "ebay.page_size=20", "ebay.sweep_max_pages=1")
     watch = await env.watch(query="DDR4", marketplace="EBAY_US")
     result = await env.ingestor().run_watch(watch)

@@ -33,7 +33,37 @@ CATEGORY_NAMES: dict[str, str] = {
     "179": "PC Desktops & All-In-Ones",
     "1244": "Motherboards",
     "58058": "Computers/Tablets & Networking",
+    # Parents only: no listing sits in these, searches reach them through the tree below.
+    "175673": "Computer Components & Parts",
+    "165": "Drives, Storage & Blank Media",
+    "175698": "Enterprise Networking, Servers",
+    "171957": "Desktops & All-In-Ones",
 }
+
+# The slice of eBay US's category tree the catalog's categories hang in (parent -> children).
+# "Categories are organized into a tree hierarchy"
+# (https://developer.ebay.com/api-docs/buy/buy-categories.html); a search in a category also
+# finds the listings of its sub-categories. 20318 (Network Cards) hangs off the top level
+# here because its eBay parent is not modelled.
+CATEGORY_CHILDREN: dict[str, tuple[str, ...]] = {
+    "58058": ("175673", "165", "175698", "171957", "20318"),
+    "175673": ("170083", "164", "27386", "1244"),  # memory, CPUs, GPUs, motherboards
+    "165": ("56083", "175669"),  # hard drives, solid state drives
+    "175698": ("11211",),  # servers
+    "171957": ("179",),  # desktops
+}
+
+
+def category_subtree(category_id: str) -> frozenset[str]:
+    """`category_id` and every category below it."""
+    found = {category_id}
+    pending = [category_id]
+    while pending:
+        for child in CATEGORY_CHILDREN.get(pending.pop(), ()):
+            if child not in found:
+                found.add(child)
+                pending.append(child)
+    return frozenset(found)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,7 +1,8 @@
 """Search semantics of eBay's Browse and Insights APIs over the sandbox catalog.
 
-Parsing of `q`, `category_ids`, `filter`, `sort`, `limit` and `offset` (with eBay's error
-ids), an inverted index per marketplace, and paging. Everything time-dependent is
+Parsing of `q`, `category_ids` (one category, found with its sub-categories), `filter`
+(no `buyingOptions` means fixed-price items only, as on eBay), `sort`, `limit` and `offset`
+(with eBay's error ids), an inverted index per marketplace, and paging. Everything time-dependent is
 decided at query time against the server clock, so listings appear and end as it moves.
 """
 
@@ -14,9 +15,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from core.marketplace.sandbox.catalog import Listing
+from core.marketplace.sandbox.catalog import FIXED_PRICE, Listing
 from core.marketplace.sandbox.errors import ApiError, warning
 from core.marketplace.sandbox.payloads import compact
+from core.marketplace.sandbox.products import category_subtree
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
@@ -28,6 +30,8 @@ SOLD_WINDOW = timedelta(days=90)
 _EDGE = "()[]{}\"',;:!?*"
 _PIECE = re.compile(r"\w+")
 _TERM = re.compile(r'-?\([^)]*\)|-?"[^"]*"|\S+')
+# A price bound as eBay's filter examples write it: plain decimal, at most cents.
+_AMOUNT = re.compile(r"\d+(?:\.\d{1,2})?")
 _NEW = frozenset({1000, 1500, 1750})
 _USED = frozenset({2000, 2010, 2020, 2030, 2500, 2750, 3000, 4000, 5000, 6000})
 
@@ -110,7 +114,10 @@ class Filters:
             return False
         if self.condition_ids is not None and doc.condition_id not in self.condition_ids:
             return False
-        if self.buying_options is not None and not (self.buying_options & doc.options):
+        if self.buying_options is None:
+            if not doc.default_match:
+                return False
+        elif not (self.buying_options & doc.options):
             return False
         if not _within(doc.start, self.start_low, self.start_high):
             return False
@@ -183,10 +190,13 @@ def _set(name: str, value: str) -> frozenset[str]:
 
 
 def _price(text: str) -> float:
-    amount = float(text)
-    if not math.isfinite(amount) or amount < 0:
+    # eBay documents price bounds only as plain amounts (`filter=price:[10..50]`,
+    # https://developer.ebay.com/api-docs/buy/static/ref-buy-browse-filters.html) and
+    # amounts as currency values with cents; an exponent (`1E+2`), more than two decimals
+    # (`100.000`), a sign or a bare `.5` is nowhere in that syntax, so it is a 400 here.
+    if not _AMOUNT.fullmatch(text):
         raise ValueError(text)
-    return amount
+    return float(text)
 
 
 def _timestamp(text: str) -> float:
@@ -231,6 +241,10 @@ def parse_filter(text: str | None, currency: str) -> Filters:
             )
             values["condition_ids"] = values.get("condition_ids", ids) & ids
         elif name == "buyingOptions":
+            # "Only items offering the specified buying formats are returned", values joined
+            # by '|': an item matches if it offers any of them, so {BEST_OFFER} finds the
+            # items that take offers, whatever else they offer.
+            # https://developer.ebay.com/api-docs/buy/static/ref-buy-browse-filters.html
             values["buying_options"] = frozenset(v.upper() for v in _set(name, value))
         elif name in ("itemStartDate", "itemEndDate"):
             low, high = _range(name, value, _timestamp)
@@ -332,14 +346,25 @@ def parse_query(params: Mapping[str, str], currency: str) -> SearchQuery:
         )
     keywords = parse_keywords(params.get("q", ""))
     raw_categories = params.get("category_ids", "")
-    categories = frozenset(c.strip() for c in raw_categories.split(",") if c.strip())
-    if any(not c.isdigit() for c in categories):
+    ids = [c.strip() for c in raw_categories.split(",") if c.strip()]
+    if any(not c.isdigit() for c in ids):
         raise ApiError(
             400,
             12009,
             "The 'category_ids' query parameter is invalid.",
             parameters=(("category_ids", raw_categories),),
         )
+    if len(ids) > 1:
+        # category_ids: "Note: Currently, you can pass in only one category ID per request."
+        # https://developer.ebay.com/api-docs/buy/browse/resources/item_summary/methods/search
+        raise ApiError(
+            400,
+            12009,
+            "The 'category_ids' query parameter is invalid.",
+            long_message="Currently, you can pass in only one category ID per request.",
+            parameters=(("category_ids", raw_categories),),
+        )
+    categories = frozenset(ids)
     if not keywords.required and not keywords.any_of and not categories:
         raise ApiError(
             400,
@@ -384,6 +409,7 @@ class Doc:
     country: str
     seller: str
     category: str
+    default_match: bool  # returned when the request has no buyingOptions filter
     body: str | None = field(default=None)  # serialised payload, filled on first use
 
 
@@ -398,6 +424,11 @@ class Result:
 def browse_doc(listing: Listing, rank: int) -> Doc:
     """A listing as Browse search sees it: shown from listing until it ends."""
     end = listing.item_end_date
+    # "Only FIXED_PRICE (Buy It Now) items are returned by default. However, this method
+    # does return items where both FIXED_PRICE and AUCTION are available as a buying
+    # option." https://developer.ebay.com/api-docs/buy/browse/resources/item_summary/methods/search
+    # So a request without a buyingOptions filter never sees a pure auction.
+    default_match = FIXED_PRICE in listing.buying_options
     return Doc(
         listing=listing,
         price=float(listing.price),
@@ -413,6 +444,7 @@ def browse_doc(listing: Listing, rank: int) -> Doc:
         country=listing.seller.country,
         seller=listing.seller.username.lower(),
         category=listing.category_id,
+        default_match=default_match,
     )
 
 
@@ -437,6 +469,7 @@ def sale_doc(listing: Listing, rank: int) -> Doc:
         country=listing.seller.country,
         seller=listing.seller.username.lower(),
         category=listing.category_id,
+        default_match=True,  # Insights documents no buying-option default: every sale
     )
 
 
@@ -483,7 +516,9 @@ class SearchIndex:
         for group in keywords.any_of:
             sets.append(set().union(*(self._word_positions(w) for w in group)))
         if categories:
-            sets.append(set().union(*(self._categories.get(c, set()) for c in categories)))
+            # A category search also finds the listings of its sub-categories.
+            tree = set().union(*(category_subtree(c) for c in categories))
+            sets.append(set().union(*(self._categories.get(c, set()) for c in tree)))
         if sets:
             sets.sort(key=len)
             found = set(sets[0]).intersection(*sets[1:])

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import zlib
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from typing import Any
 
 from aiohttp import web
@@ -46,9 +46,9 @@ from core.marketplace.sandbox.search import (
     sale_doc,
 )
 from core.marketplace.sandbox.tokens import (
-    API_SCOPE,
+    DEFAULT_GRANTED,
     INSIGHTS_SCOPE,
-    KNOWN_SCOPES,
+    INVALID_SCOPE,
     TOKEN_TYPE,
     Grant,
     TokenStore,
@@ -92,10 +92,16 @@ class SandboxMarketplace:
         clock: Clock = utc_now,
         fault_seed: int = 0,
         insights_enabled: bool = True,
+        granted_scopes: Iterable[str] = DEFAULT_GRANTED,
     ) -> None:
         self.catalog = catalog
         self.clock = clock
-        self.tokens = TokenStore(client_id, client_secret, token_ttl_seconds, clock)
+        # The application's keyset: the base scope unless a test grants Insights as well.
+        self.tokens = TokenStore(
+            client_id, client_secret, token_ttl_seconds, clock, frozenset(granted_scopes)
+        )
+        self.grant_scopes = self.tokens.grant
+        self.revoke_scopes = self.tokens.revoke
         self.quota = DailyQuota(daily_limit, clock)
         self.faults = FaultInjector(fault_seed)
         # The fault controls, also reachable here: market.fail_next(2, status=503).
@@ -241,13 +247,14 @@ class SandboxMarketplace:
             )
         scope = form.get("scope")
         scopes = frozenset(scope.split()) if isinstance(scope, str) else frozenset()
-        if API_SCOPE not in scopes or not scopes <= KNOWN_SCOPES:
-            return oauth_error(
-                400,
-                "invalid_scope",
-                "The requested scope is invalid, unknown, malformed, or exceeds the scope "
-                "granted to the client",
-            )
+        # "The OAuth scopes assigned to your application allow it to access specific API
+        # resources" (https://developer.ebay.com/develop/guides-v2/authorization.md): a
+        # request may name any of them, and one it was not assigned (a Limited Release
+        # API's, say) is refused like an unknown one, with HTTP 400 `invalid_scope`
+        # (RFC 6749 section 5.2, https://www.rfc-editor.org/rfc/rfc6749#section-5.2) and the
+        # description eBay sends (https://github.com/eBay/ebay-oauth-python-client/issues/9).
+        if not self.tokens.allows(scopes):
+            return oauth_error(400, "invalid_scope", INVALID_SCOPE)
         token = self.tokens.issue(scopes)
         return json_response(
             {
@@ -374,16 +381,23 @@ async def serve_forever(
     client_secret: str = DEFAULT_CLIENT_SECRET,
     daily_limit: int = 5000,
     insights_enabled: bool = True,
+    grant_insights: bool = False,
     out: Callable[[str], None] | None = None,
 ) -> None:
-    """Run a sandbox marketplace until cancelled, printing its URL and credentials."""
+    """Run a sandbox marketplace until cancelled, printing its URL and credentials.
+
+    The application is granted the base scope only, as a new eBay keyset is, unless
+    `grant_insights` also grants Marketplace Insights.
+    """
     catalog = build_catalog(seed=seed, size=size)
+    granted = DEFAULT_GRANTED | ({INSIGHTS_SCOPE} if grant_insights else set())
     market = SandboxMarketplace(
         catalog,
         client_id=client_id,
         client_secret=client_secret,
         daily_limit=daily_limit,
         insights_enabled=insights_enabled,
+        granted_scopes=granted,
     )
     url = await market.start(host, port)
     if out is None:
@@ -393,6 +407,8 @@ async def serve_forever(
         out(f"  SPT_EBAY__API_BASE_URL={url}")
         out(f"  EBAY_CLIENT_ID={client_id}")
         out(f"  EBAY_CLIENT_SECRET={client_secret}")
+        insights = "granted" if grant_insights else "not granted (--grant-insights grants it)"
+        out(f"  Marketplace Insights scope: {insights}")
         await asyncio.Event().wait()
     finally:
         await market.stop()

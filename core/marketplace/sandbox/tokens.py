@@ -14,6 +14,15 @@ from core.marketplace.sandbox.clock import Clock
 API_SCOPE = "https://api.ebay.com/oauth/api_scope"
 INSIGHTS_SCOPE = "https://api.ebay.com/oauth/api_scope/buy.marketplace.insights"
 KNOWN_SCOPES = frozenset({API_SCOPE, INSIGHTS_SCOPE})
+# What every application gets: the base scope. Marketplace Insights is a Limited Release API
+# "available only to select developers approved by business units"
+# (https://developer.ebay.com/api-docs/buy/marketplace-insights/overview.html), so its scope is
+# granted per application, never by default.
+DEFAULT_GRANTED = frozenset({API_SCOPE})
+# eBay's error_description for a scope that is unknown or not granted to the application.
+INVALID_SCOPE = (
+    "The requested scope is invalid, unknown, malformed, or exceeds the scope granted to the client"
+)
 TOKEN_TYPE = "Application Access Token"  # noqa: S105 - eBay's token_type value, not a secret
 
 
@@ -50,12 +59,27 @@ def bearer_token(header: str | None) -> str | None:
 
 
 class TokenStore:
-    """Issues tokens for one client and checks them against the server clock."""
+    """Issues tokens for one client and checks them against the server clock.
 
-    def __init__(self, client_id: str, client_secret: str, ttl_seconds: int, clock: Clock) -> None:
+    `granted` is the set of scopes eBay assigned to the application (its keyset); a token
+    request may ask for any of them and nothing else.
+    """
+
+    def __init__(
+        self,
+        client_id: str,
+        client_secret: str,
+        ttl_seconds: int,
+        clock: Clock,
+        granted: frozenset[str] = DEFAULT_GRANTED,
+    ) -> None:
+        unknown = granted - KNOWN_SCOPES
+        if unknown:
+            raise ValueError(f"the sandbox knows no scope {sorted(unknown)}")
         self.client_id = client_id
         self.client_secret = client_secret
         self.ttl_seconds = ttl_seconds
+        self.granted = granted
         self._clock = clock
         self._grants: dict[str, Grant] = {}
         self.issued = 0
@@ -65,6 +89,21 @@ class TokenStore:
         ok_id = hmac.compare_digest(client_id.encode(), self.client_id.encode())
         ok_secret = hmac.compare_digest(secret.encode(), self.client_secret.encode())
         return ok_id and ok_secret
+
+    def grant(self, *scopes: str) -> None:
+        """Assign more scopes to the application, as eBay does when it approves access."""
+        unknown = set(scopes) - KNOWN_SCOPES
+        if unknown:
+            raise ValueError(f"the sandbox knows no scope {sorted(unknown)}")
+        self.granted = self.granted | frozenset(scopes)
+
+    def revoke(self, *scopes: str) -> None:
+        """Take scopes back; tokens already issued keep theirs until they expire."""
+        self.granted = self.granted - frozenset(scopes)
+
+    def allows(self, scopes: frozenset[str]) -> bool:
+        """Whether a token request for `scopes` stays within the application's grant."""
+        return bool(scopes) and scopes <= self.granted
 
     def issue(self, scopes: frozenset[str]) -> str:
         """A new token for these scopes, valid for the store's TTL."""
