@@ -123,6 +123,9 @@ class DiscordSettings(Section):
     shard_count: int | None = Field(
         None, ge=1, le=1000, description="gateway shards; unset: the number Discord recommends"
     )
+    request_timeout_seconds: float = reloadable(
+        15.0, "how long one alert post may take before it is retried later", gt=0, le=300
+    )
 
 
 class EbaySettings(Section):

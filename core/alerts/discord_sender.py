@@ -101,7 +101,8 @@ class DiscordSender:
         `attempt` may return the created message (a JSON object) so its id is kept.
         """
         try:
-            result = await self._policy.call(attempt, attempt_timeout=15)
+            timeout = self._settings().discord.request_timeout_seconds
+            result = await self._policy.call(attempt, attempt_timeout=timeout)
         except ServiceError as exc:
             log.warning("%s failed: %s", what, exc)
             retryable = exc.status is None or exc.status >= 429

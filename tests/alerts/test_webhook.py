@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import timedelta
 
@@ -114,6 +115,44 @@ async def test_429_is_honoured_and_5xx_retried_later(
     assert [a["outcome"] for a in attempts] == ["delivered", "retryable"]
     setup.clock.advance(31)
     assert await setup.delivery.deliver_pending() == 1
+
+
+async def test_500s_then_429_then_a_hang_delay_delivery_and_lose_nothing(
+    setup: Setup, fake: FakeDiscordWebhook
+) -> None:
+    """Issue 13, point 8: the webhook answers 500s, then 429 with Retry-After, then hangs;
+    delivery resumes by itself and every alert goes out exactly once."""
+    s = setup.settings
+    setup.settings = s.model_copy(update={
+        "discord": s.discord.model_copy(update={"request_timeout_seconds": 0.3}),
+        # the breaker opens after these failures; a short cooldown keeps the test short
+        "resilience": s.resilience.model_copy(update={"breaker_cooldown_seconds": 0.2}),
+    })  # fmt: skip
+    titles = [f"DDR4 32GB module {n}" for n in range(3)]
+    await setup.deals(titles)
+    for _ in range(2):  # one whole call (2 tries) of 500s
+        fake.fail_next(500)
+    fake.fail_next(429, retry_after=0.2)  # honoured within the next call, then ...
+    fake.hang_next(1.5)  # ... the retry hangs past the timeout, and so does the one after it
+    fake.hang_next(1.5)
+    rounds = []
+    for _ in range(6):
+        rounds.append(await setup.delivery.deliver_pending())
+        if sum(rounds) == len(titles):
+            break
+        setup.clock.advance(600)  # past any back-off the failures set
+        await asyncio.sleep(0.25)  # and past the open circuit's cooldown (real time)
+    assert rounds[0] == 0  # the 500s
+    assert sum(rounds) == len(titles)
+    posted = [e["title"] for message in fake.payloads for e in message["embeds"]]
+    assert sorted(posted) == sorted(titles)  # each exactly once: nothing lost, nothing twice
+    outcomes = [r["outcome"] for r in await setup.pool.fetch(
+        "SELECT outcome FROM delivery_attempts ORDER BY id")]  # fmt: skip
+    assert outcomes[-1] == "delivered"
+    assert fake.requests == 6  # every fault was met: 2 x 500, 429, 2 hangs, then the post
+    assert "failed" not in outcomes
+    statuses = await setup.pool.fetch("SELECT DISTINCT status FROM alerts")
+    assert [s["status"] for s in statuses] == ["delivered"]
 
 
 async def test_a_burst_becomes_one_digest(setup: Setup, fake: FakeDiscordWebhook) -> None:

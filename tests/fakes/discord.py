@@ -4,11 +4,13 @@
 
 It checks payloads the way Discord does (at most 10 embeds, the embed limits), answers
 `?wait=true` with a message object, sends the rate-limit headers, and can be scripted to
-answer 429 (`retry_after` in the body and `Retry-After`) or 5xx. It records every payload.
+answer 429 (`retry_after` in the body and `Retry-After`) or 5xx, or to hang. It records every
+payload.
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections import deque
 from typing import Any
@@ -44,6 +46,10 @@ class FakeDiscordWebhook:
         """The next request answers `status` (429 carries `retry_after`, maybe global)."""
         self._script.append((status, retry_after, is_global))
 
+    def hang_next(self, seconds: float) -> None:
+        """The next request gets no answer for `seconds` (nothing is posted), then a 503."""
+        self._script.append((0, seconds, False))
+
     async def start(self) -> str:
         self._runner = web.AppRunner(self.app, access_log=None)
         await self._runner.setup()
@@ -65,6 +71,9 @@ class FakeDiscordWebhook:
             )
         if self._script:
             status, retry_after, is_global = self._script.popleft()
+            if status == 0:
+                await asyncio.sleep(retry_after)
+                status = 503
             if status == 429:
                 headers = {"Retry-After": str(retry_after)}
                 if is_global:
