@@ -781,7 +781,8 @@ def _fields_options(required: bool) -> Callable[[Callable[..., Any]], Callable[.
                      help="Accepted condition (repeatable): new, like_new, used_working, "
                           "for_parts, unknown."),
         click.option("--buying-option", "buying_options", multiple=True,
-                     help="FIXED_PRICE, AUCTION or BEST_OFFER (repeatable; default any)."),
+                     help="FIXED_PRICE, AUCTION or BEST_OFFER (repeatable; default: fixed price "
+                          "and auctions)."),
         click.option("--category", "category_ids", multiple=True,
                      help="eBay category id to search in (repeatable, at most 3)."),
         click.option("--filter", "filters", multiple=True,
