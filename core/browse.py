@@ -17,7 +17,7 @@ from core.db import baselines as baseline_repo
 from core.db import browse as repo
 from core.db.pool import Pool
 from core.marketplace.conditions import effective_condition
-from core.marketplace.urls import ListingRefError, parse_listing_ref
+from core.marketplace.urls import ListingRefError, parse_listing_ref, untracked_url
 from core.models import ComponentType, choices
 from core.pricing.baselines import Baseline
 from core.settings import Settings
@@ -63,7 +63,7 @@ class ListingSummary:
         return cls(
             listing_id=row["listing_id"],
             title=row["title"],
-            url=row["url"],
+            url=untracked_url(row["url"]),  # eBay's link without its tracking parameters
             marketplace=row["marketplace"],
             currency=row["currency"],
             price=row["price"],

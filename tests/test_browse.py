@@ -75,6 +75,15 @@ async def test_top_shows_a_guild_only_what_its_watches_found(scene: Scene) -> No
     assert mine[0].unit_price == Decimal("100.00")  # the cheapest is the best deal
 
 
+async def test_listings_link_the_item_without_ebays_tracking_parameters(scene: Scene) -> None:
+    tracked = ("https://www.ebay.com/itm/110000000001?_skw=ddr4&hash=item19a3c1b2d4:g:AbCdEf"
+               "&amdata=enc%3AAQAHAAAA4B" + "x" * 300)  # fmt: skip
+    listing = next(iter(scene.prices))
+    await scene.pool.execute("UPDATE listings SET url = $1 WHERE id = $2", tracked, listing)
+    (shown,) = [i for i in await scene.browser.top(GUILD) if i.listing_id == listing]
+    assert shown.url == "https://www.ebay.com/itm/110000000001"
+
+
 async def test_top_filters_by_watch_type_and_product_key(scene: Scene) -> None:
     assert len(await scene.browser.top(GUILD, watch_id=scene.mine)) == len(scene.prices)
     assert await scene.browser.top(GUILD, watch_id=scene.theirs) == []  # not this guild's

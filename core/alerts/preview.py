@@ -21,6 +21,7 @@ from core.extract.service import Extractor, Outcome
 from core.jobs.ingest import search_request
 from core.marketplace.client import EbayClient
 from core.marketplace.listing import MarketListing
+from core.marketplace.urls import item_url
 from core.models import ComponentType, Condition
 from core.pricing.scoring import Market
 from core.settings import Settings
@@ -128,7 +129,7 @@ class WatchPreview:
         result = found.score
         return PreviewItem(
             title=listing.title,
-            url=listing.url,
+            url=item_url(listing.marketplace, listing.legacy_item_id, listing.url),
             item_id=listing.item_id,
             currency=listing.currency,
             price=listing.price,
