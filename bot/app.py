@@ -160,7 +160,12 @@ async def open_services(holder: SettingsHolder) -> AsyncIterator[Services]:
                     preview=WatchPreview(db.pool, ebay, extractor, settings, utc_now),
                     health=health,
                     status_report=StatusService(
-                        db.pool, ebay.budget, health, watches, utc_now, insights=ebay.insights
+                        db.pool,
+                        ebay.budget,
+                        health,
+                        watches,
+                        utc_now,
+                        insights=ebay.insights_tokens,
                     ),
                     migrations_applied=[m.label for m in applied],
                 )

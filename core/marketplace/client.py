@@ -15,7 +15,7 @@ from typing import Any
 
 import aiohttp
 
-from core.marketplace.auth import TokenProvider
+from core.marketplace.auth import RestrictedTokenProvider, ScopeUnavailableError, TokenProvider
 from core.marketplace.listing import MarketListing, SoldListing, parse_items, parse_sales
 from core.marketplace.quota import DailyBudget, RateLimitSnapshot, TokenBucket
 from core.models import BuyingOption, Marketplace
@@ -159,6 +159,8 @@ class EbayClient:
     bucket: TokenBucket
     budget: DailyBudget | None = None
     calls: dict[str, int] = field(default_factory=dict)
+    # Marketplace Insights' own token (core/marketplace/auth.py): None uses `tokens`.
+    insights_tokens: RestrictedTokenProvider | None = None
 
     async def search(self, request: SearchRequest) -> SearchPage:
         """One Browse search page. Raises QuotaExhaustedError when the daily budget is spent."""
@@ -200,7 +202,14 @@ class EbayClient:
         return None
 
     async def sales(self, request: SearchRequest) -> SalesPage:
-        """One page of sold items matching a search (Marketplace Insights)."""
+        """One page of sold items matching a search (Marketplace Insights); an empty page
+        while eBay refuses the Insights scope (logged once, shown by `spt status`), so a
+        sweep goes on with the ended-early signal alone."""
+        tokens = self.insights_tokens or self.tokens
+        try:
+            await tokens.get()  # refused scopes fail here, before a call is spent
+        except ScopeUnavailableError:
+            return SalesPage(sales=[], total=0, has_next=False)
         await self.bucket.acquire()
         headers = {"X-EBAY-C-MARKETPLACE-ID": request.marketplace.value}
         # The BEST_OFFER buying option "is not supported in the Marketplace Insights API"
@@ -209,19 +218,25 @@ class EbayClient:
         options = tuple(o for o in request.buying_options if o != BuyingOption.BEST_OFFER)
         params = replace(request, buying_options=options).params()
         params.pop("sort", None)  # item_sales/search has no newlyListed sort
-        data = await self._get_json(SALES_PATH, params, headers, "item_sales")
+        data = await self._get_json(SALES_PATH, params, headers, "item_sales", tokens)
         raw = data.get("itemSales")
         sales = parse_sales(raw, request.marketplace, f"sales {request.query!r}")
         skipped = (len(raw) if isinstance(raw, list) else 0) - len(sales)
         return SalesPage(sales, _int(data.get("total"), 0), bool(data.get("next")), skipped)
 
     async def _get_json(
-        self, path: str, params: dict[str, str], headers: dict[str, str], name: str
+        self,
+        path: str,
+        params: dict[str, str],
+        headers: dict[str, str],
+        name: str,
+        tokens: TokenProvider | None = None,
     ) -> dict[str, Any]:
+        tokens = tokens or self.tokens
         self.calls[name] = self.calls.get(name, 0) + 1
         url = self.settings().api_base_url.rstrip("/") + path
         timeout = self.settings().request_timeout_seconds
-        token = await self.tokens.get()
+        token = await tokens.get()
         try:
             return await self.policy.call(
                 lambda: self._get(url, params, headers, token, name), attempt_timeout=timeout
@@ -231,8 +246,8 @@ class EbayClient:
                 raise
         # eBay may revoke a token before its stated expiry: fetch a new one, once.
         log.info("eBay answered 401 to %s; fetching a new token", name)
-        self.tokens.invalidate(token)
-        token = await self.tokens.get()
+        tokens.invalidate(token)
+        token = await tokens.get()
         return await self.policy.call(
             lambda: self._get(url, params, headers, token, name), attempt_timeout=timeout
         )

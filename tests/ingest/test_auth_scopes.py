@@ -33,7 +33,7 @@ from core.marketplace.sandbox import (
     SandboxMarketplace,
     build_catalog,
 )
-from core.marketplace.wiring import ScopedEbayClient, credentials
+from core.marketplace.wiring import credentials
 from core.status import insights_status
 from tests.ingest.conftest import Env
 
@@ -45,8 +45,9 @@ UNAVAILABLE = (
 
 
 def insights_of(env: Env) -> RestrictedTokenProvider | None:
-    assert isinstance(env.client, ScopedEbayClient)
-    return env.client.insights
+    tokens = env.client.insights_tokens
+    assert tokens is None or isinstance(tokens, RestrictedTokenProvider)
+    return tokens
 
 
 def token_answers(env: Env, status: int) -> int:
