@@ -169,7 +169,16 @@ class Ingestor:
                 LISTINGS_DEACTIVATED.labels("vanished").inc(vanished)
                 SOLD_RECORDED.labels("ended_early").inc(likely_sold)
             if sweep and settings.ebay.marketplace_insights:
-                sold = await self._record_sales(watch, settings)
+                try:
+                    sold = await self._record_sales(watch, settings)
+                except QuotaExhaustedError:
+                    raise
+                except ServiceError as exc:
+                    # Sold prices are extra: the Browse pages are stored and the run counts.
+                    log.warning(
+                        "watch %d (%s): sold items unavailable this sweep: %s",
+                        watch.id, watch.name, exc, extra={"watch_id": watch.id},
+                    )  # fmt: skip
         except QuotaExhaustedError as exc:
             return RunResult(watch.id, pages, total, False, False, error=str(exc),
                              skipped_items=skipped, quota_exhausted=exc.state)  # fmt: skip

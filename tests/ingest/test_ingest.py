@@ -250,6 +250,18 @@ async def test_marketplace_insights_records_sold_prices(env: Env) -> None:
     assert all(r["sold_price"] is not None and not r["active"] for r in sold)
 
 
+async def test_a_failing_insights_call_leaves_the_browse_run_whole(env: Env) -> None:
+    env.sandbox.grant_scopes(INSIGHTS_SCOPE)
+    env.sandbox.insights_enabled = False  # eBay answers 403: the API is not enabled
+    env.configure("ebay.marketplace_insights=true", "ebay.page_size=20", "ebay.sweep_max_pages=1")
+    watch = await env.watch(query="DDR4", marketplace="EBAY_US")
+    result = await env.ingestor().run_watch(watch)
+    assert result.error is None  # the pages read are a complete, successful run
+    assert result.pages == 1
+    assert result.sold_recorded == 0
+    assert await count(env, "SELECT count(*) FROM listings") > 0
+
+
 async def test_lifecycle_deactivates_stale_and_ended_listings(env: Env) -> None:
     env.configure("ebay.page_size=50", "ebay.sweep_max_pages=2")
     watch = await env.watch(query="DDR4")
