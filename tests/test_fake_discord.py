@@ -367,6 +367,23 @@ async def test_same_nonce_posts_once(fake: FakeDiscord) -> None:
     assert all(p.json["enforce_nonce"] is True for p in posts)
 
 
+async def test_nonce_is_forgotten_after_the_window(fake: FakeDiscord) -> None:
+    # Discord checks enforce_nonce only "in the past few minutes": a resend after that
+    # posts a second message, which is what a client relying on the nonce alone would do.
+    now = [1000.0]
+    fake.clock = lambda: now[0]
+    async with running(plain_bot()) as bot:
+        channel = bot.get_channel(CHANNEL)
+        assert isinstance(channel, discord.TextChannel)
+        first = await channel.send("Deal 42", nonce="deal-42")
+        now[0] += fake.nonce_window - 1
+        within = await channel.send("Deal 42", nonce="deal-42")
+        now[0] += 2
+        after = await channel.send("Deal 42", nonce="deal-42")
+    assert first.id == within.id != after.id
+    assert [m.content for m in fake.messages_in(CHANNEL)] == ["Deal 42", "Deal 42"]
+
+
 async def test_rate_limited_send_is_retried(fake: FakeDiscord) -> None:
     fake.fail_next("POST", "/channels/*/messages", 429, retry_after=0.05)
     async with running(plain_bot()) as bot:

@@ -187,6 +187,14 @@ BUTTON_LABEL_MAX = 80
 SELECT_OPTIONS_MAX = 25
 CHOICES_MAX = 25
 NONCE_MAX = 25
+# Discord remembers an enforced nonce only briefly. Create Message's `enforce_nonce`
+# (https://discord.com/developers/docs/resources/message#create-message; wording as mirrored
+# at https://discord-api-types.dev/api/discord-api-types-v9/interface/RESTPostAPIChannelMessageJSONBody):
+# "If true and nonce is present, it will be checked for uniqueness in the past few minutes.
+# If another message was created by the same author with the same nonce, that message will
+# be returned and no new message will be created." "A few minutes" is not a number; the fake
+# forgets after 3, so a client that trusts the nonce any longer double-posts here.
+NONCE_WINDOW_SECONDS = 180.0
 DEFAULT_UPLOAD_LIMIT = 10 * 1024 * 1024
 
 _URL = re.compile(r"^(https?|discord)://\S+$")
@@ -1242,6 +1250,7 @@ class FakeDiscord:
         shard_count: int = 1,
         heartbeat_interval: int = 41250,
         interaction_ack_timeout: float = 3.0,
+        nonce_window: float = NONCE_WINDOW_SECONDS,
     ) -> None:
         self.token = token
         self.application_id = application_id
@@ -1259,6 +1268,11 @@ class FakeDiscord:
         self.rate_limit = 50  # requests per bucket per window: plausible, never hit by accident
         self.rate_limit_window = 1.0
         self.privileged_intents = PRIVILEGED_INTENTS  # privileged intents enabled for the app
+        self.nonce_window = (
+            nonce_window  # s an enforced nonce is remembered (see NONCE_WINDOW_SECONDS)
+        )
+        self.clock: Callable[[], float] = time.monotonic  # for the nonce window; tests may shift it
+        self.create_message_delay = 0.0  # s a channel message create waits before answering
 
         self.requests: list[RequestRecord] = []
         self.unknown_routes: list[RequestRecord] = []
@@ -1275,7 +1289,8 @@ class FakeDiscord:
         self._failures: list[_Failure] = []
         self._buckets: dict[tuple[str, str], _Bucket] = {}
         self._by_message_id: dict[int, StoredMessage] = {}
-        self._nonces: dict[tuple[int, str], StoredMessage] = {}
+        # (author, nonce) -> the message and when it was created (`clock`)
+        self._nonces: dict[tuple[int, str], tuple[StoredMessage, float]] = {}
         self._by_token: dict[str, InteractionRecord] = {}
         self._attachments: dict[int, bytes] = {}
         self._connections: set[_Connection] = set()
@@ -2025,17 +2040,19 @@ class FakeDiscord:
         body = _check_message(ctx.body, len(ctx.files), creating=True)
         nonce = body.get("nonce")
         if nonce is not None and body.get("enforce_nonce"):
-            first = self._nonces.get((self.bot_user.id, str(nonce)))
-            if first is not None:
-                return _json(first.data)
+            seen = self._nonces.get((self.bot_user.id, str(nonce)))
+            if seen is not None and self.clock() - seen[1] < self.nonce_window:
+                return _json(seen[0].data)
         if not self.bot_permissions(channel) & P.EMBED_LINKS:
             body = {**body, "embeds": []}  # Discord drops embeds silently without EMBED_LINKS
         message = self._new_message(channel.id, body, ctx.files,
                                     flags=_flags_of(body) & _CHANNEL_MESSAGE_FLAGS)  # fmt: skip
         if nonce is not None:
             message.data["nonce"] = nonce
-            self._nonces[(self.bot_user.id, str(nonce))] = message
+            self._nonces[(self.bot_user.id, str(nonce))] = (message, self.clock())
         self._store(message)
+        if self.create_message_delay:
+            await asyncio.sleep(self.create_message_delay)  # accepted, but slow to answer
         return _json(message.data)
 
     def _stored(self, channel: Channel, message_id: str) -> StoredMessage:
