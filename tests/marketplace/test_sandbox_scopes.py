@@ -6,7 +6,6 @@ import asyncio
 import base64
 import re
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp
@@ -25,11 +24,8 @@ from core.marketplace.sandbox import (
 )
 from core.marketplace.urls import parse_listing_ref
 from core.models import Marketplace
+from tests.marketplace.test_sandbox import NOW, SALES, SEARCH, TOKEN
 
-NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
-TOKEN = "/identity/v1/oauth2/token"
-SEARCH = "/buy/browse/v1/item_summary/search"
-SALES = "/buy/marketplace_insights/v1_beta/item_sales/search"
 BASIC = (
     "Basic " + base64.b64encode(f"{DEFAULT_CLIENT_ID}:{DEFAULT_CLIENT_SECRET}".encode()).decode()
 )

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator
-from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp
@@ -25,11 +24,8 @@ from core.marketplace.sandbox import (
 )
 from core.marketplace.sandbox.products import CATEGORY_CHILDREN, category_subtree
 from core.models import Marketplace
-from tests.marketplace.test_sandbox import basic
+from tests.marketplace.test_sandbox import NOW, SEARCH, TOKEN, basic
 
-NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
-TOKEN = "/identity/v1/oauth2/token"
-SEARCH = "/buy/browse/v1/item_summary/search"
 SEARCH_DOC = "https://developer.ebay.com/api-docs/buy/browse/resources/item_summary/methods/search"
 FILTERS_DOC = "https://developer.ebay.com/api-docs/buy/static/ref-buy-browse-filters.html"
 
