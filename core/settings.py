@@ -273,6 +273,13 @@ class AlertSettings(Section):
         5.0, "unit-price drop (%) before a listing alerts again", ge=0, le=100
     )
     max_delivery_attempts: int = reloadable(8, "attempts before an alert fails", ge=1, le=100)
+    delivery_lease_seconds: float = reloadable(
+        60.0,
+        "how long a sender holds a message it is sending (renewed while the send lasts); "
+        "a crashed sender's messages are sent again after it",
+        ge=1,
+        le=3600,
+    )
 
 
 class ScheduleSettings(Section):

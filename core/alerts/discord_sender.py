@@ -28,7 +28,6 @@ log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 NO_MENTIONS: dict[str, list[str]] = {"parse": []}
 RETRY_DELAY_SECONDS = 30.0
-LEASE_SECONDS = 60.0
 
 
 @dataclass(frozen=True)
@@ -82,11 +81,10 @@ class DiscordSender:
     async def _claim(self, kind: str, limit: int) -> list[dict[str, Any]]:
         """Lease ready messages of this destination kind; cancel dismissed or muted ones."""
         live: list[dict[str, Any]] = []
+        lease = self._settings().alerts.delivery_lease_seconds
         async with self._pool.acquire() as conn:
             await repo.reclaim_outbox(conn, self._clock())
-            rows = await repo.claim_outbox(
-                conn, self._worker, [kind], self._clock(), LEASE_SECONDS, limit
-            )
+            rows = await repo.claim_outbox(conn, self._worker, [kind], self._clock(), lease, limit)
             for row in rows:
                 if row["alert_status"] in ("dismissed", "muted"):
                     await repo.record_attempt(conn, row["outbox_id"], self._worker, "cancelled",
