@@ -10,7 +10,7 @@ import logging
 import signal
 import sys
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import AsyncExitStack, asynccontextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -21,7 +21,7 @@ from bot.demo import seed_examples
 from core.alerts.actions import AlertActions
 from core.alerts.channel import ChannelDelivery
 from core.alerts.console import ConsoleDelivery
-from core.alerts.delivery import Delivery
+from core.alerts.delivery import ChannelPort, Delivery
 from core.alerts.preview import WatchPreview
 from core.alerts.service import AlertService
 from core.alerts.service import destination_mode as alert_destination
@@ -88,6 +88,8 @@ class Services:
     health: HealthMonitor
     status_report: StatusService
     migrations_applied: list[str] = field(default_factory=list)
+    # Discord's own session (its User-Agent, counted requests), for webhook alerts.
+    discord_http: aiohttp.ClientSession | None = None
 
     async def status(self) -> IngestStatus:
         """Ingestion status (quota, pause, stretch, due watches)."""
@@ -128,7 +130,15 @@ async def open_services(holder: SettingsHolder) -> AsyncIterator[Services]:
         applied = await migrate(db.pool)
         if applied:
             log.info("database migrated: %s", ", ".join(m.label for m in applied))
-        async with aiohttp.ClientSession(headers={"User-Agent": USER_AGENT}) as http:
+        async with (
+            aiohttp.ClientSession(headers={"User-Agent": USER_AGENT}) as http,
+            AsyncExitStack() as stack,
+        ):
+            discord_http = None
+            if holder.current.discord.webhook_url is not None:
+                from bot.discord_delivery import discord_session  # loads discord.py
+
+                discord_http = await stack.enter_async_context(discord_session())
             breakers = breaker_factory()
             ebay = build_ebay_client(http, settings, db.pool, breakers)
             ingestor = Ingestor(db.pool, ebay, settings, utc_now)
@@ -166,8 +176,10 @@ async def open_services(holder: SettingsHolder) -> AsyncIterator[Services]:
                         watches,
                         utc_now,
                         insights=ebay.insights_tokens,
+                        settings=settings,
                     ),
                     migrations_applied=[m.label for m in applied],
+                    discord_http=discord_http,
                 )
                 configure_health(services)
                 yield services
@@ -218,16 +230,11 @@ def configure_health(services: Services) -> None:
     target = alert_destination(settings)
     for name in ("discord", "webhook", "console"):
         ALERT_DESTINATION.labels(name).set(1 if name == target else 0)
-    webhook = settings.discord.webhook_url
-    if target == "webhook" and webhook is not None:
-        url = webhook.get_secret_value()
+    if target == "webhook" and services.discord_http is not None:
+        from bot.discord_delivery import Webhook
 
-        async def discord_webhook() -> bool:
-            # GET on a webhook returns the webhook object and posts nothing.
-            async with services.http.get(url) as response:
-                return response.status == 200
-
-        monitor.register("discord", discord_webhook)
+        webhook = Webhook(services.discord_http, lambda: services.holder.current)
+        monitor.register("discord", webhook.reachable)
     elif target == "console":
 
         async def console() -> bool:
@@ -237,9 +244,15 @@ def configure_health(services: Services) -> None:
 
 
 def start_pipeline(
-    services: Services, supervisor: Supervisor, discord_check: Check | None = None
+    services: Services,
+    supervisor: Supervisor,
+    discord_check: Check | None = None,
+    channels: ChannelPort | None = None,
 ) -> None:
-    """Start every loop of the pipeline under `supervisor` (same event loop as the caller)."""
+    """Start every loop of the pipeline under `supervisor` (same event loop as the caller).
+
+    `channels` is the bot's way into Discord channels; without it channel alerts wait.
+    """
     holder = services.holder
     settings = lambda: holder.current  # noqa: E731
     path = holder.loaded.config_path
@@ -255,7 +268,7 @@ def start_pipeline(
         lambda stop: run_workers(services.db.pool, services.extractor, settings, utc_now,
                                  process_id(), stop, on_stored=services.score_listings),
     )  # fmt: skip
-    deliveries = _deliveries(services)
+    deliveries = _deliveries(services, channels)
 
     async def deliver() -> None:
         for delivery in deliveries:
@@ -270,15 +283,20 @@ def start_pipeline(
     )  # fmt: skip
 
 
-def _deliveries(services: Services) -> list[Delivery]:
+def _deliveries(services: Services, channels: ChannelPort | None) -> list[Delivery]:
     settings = lambda: services.holder.current  # noqa: E731
-    return [
-        ConsoleDelivery(services.db.pool, utc_now, f"{process_id()}/console"),
-        WebhookDelivery(services.db.pool, services.http, settings, breaker_factory(), utc_now,
-                        f"{process_id()}/webhook"),
-        ChannelDelivery(services.db.pool, services.http, settings, breaker_factory(), utc_now,
-                        f"{process_id()}/channels"),
-    ]  # fmt: skip
+    pool, breakers = services.db.pool, breaker_factory()  # one Discord circuit per process
+    deliveries: list[Delivery] = [ConsoleDelivery(pool, utc_now, f"{process_id()}/console")]
+    if services.discord_http is not None:
+        from bot.discord_delivery import Webhook
+
+        webhook = Webhook(services.discord_http, settings)
+        deliveries.append(WebhookDelivery(pool, webhook, settings, breakers, utc_now,
+                                          f"{process_id()}/webhook"))  # fmt: skip
+    if channels is not None:
+        deliveries.append(ChannelDelivery(pool, channels, settings, breakers, utc_now,
+                                          f"{process_id()}/channels"))  # fmt: skip
+    return deliveries
 
 
 async def _serve(services: Services, stop: asyncio.Event) -> None:

@@ -344,18 +344,20 @@ def status(state: CliState, as_json: bool) -> None:
     """eBay quota, whether ingestion is paused, what is due, and the extraction queue."""
     holder = state.holder()
 
-    async def go() -> tuple[app.IngestStatus, dict[str, Any], InsightsStatus]:
+    async def go() -> tuple[app.IngestStatus, dict[str, Any], InsightsStatus, str]:
         async with app.open_services(holder) as services:
             return (await services.status(), await services.queue_status(),
-                    await services.status_report.insights())  # fmt: skip
+                    await services.status_report.insights(),
+                    services.status_report.delivery())  # fmt: skip
 
-    current, queue, insights = _run(go())
+    current, queue, insights, delivery = _run(go())
     if as_json:
         extra = {"paused": current.paused, "extraction": queue,
-                 "marketplace_insights": insights.summary()}  # fmt: skip
+                 "marketplace_insights": insights.summary(),
+                 "alert_delivery": delivery}  # fmt: skip
         click.echo(dumps(asdict(current) | extra))
         return
-    click.echo("\n".join([*current.lines(), insights.line()]))
+    click.echo("\n".join([*current.lines(), insights.line(), f"alert delivery: {delivery}"]))
     click.echo(
         f"extraction: {queue['pending']} pending, {queue['running']} running, "
         f"{queue['parked']} parked; {queue['extracted']} listings extracted into "

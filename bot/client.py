@@ -13,21 +13,19 @@ import gc
 import logging
 import math
 import pkgutil
-import time
 from typing import Any
 
-import aiohttp
 import discord
 from discord import app_commands
 from discord.ext import commands
 
 import cogs
 from bot.app import Services, start_pipeline
+from bot.discord_delivery import USER_AGENT, BotChannels, discord_trace
 from bot.errors import report_error, send_ephemeral
 from bot.views import AlertButton, DigestDismiss
 from core.config_reload import SettingsHolder
 from core.jobs.supervisor import Supervisor
-from core.observability.metrics import DISCORD_REQUEST_DURATION, DISCORD_REQUESTS
 
 log = logging.getLogger(__name__)
 # spt never joins voice: silence discord.py's start-up warnings about voice libraries.
@@ -42,34 +40,6 @@ def cog_extensions() -> list[str]:
         for module in pkgutil.iter_modules(cogs.__path__)
         if not module.name.startswith("_")
     )
-
-
-def discord_trace() -> aiohttp.TraceConfig:
-    """Counts discord.py's own requests (interaction answers, logins, the gateway handshake)
-    in `spt_discord_requests_total` and `_duration_seconds`, like spt's own alert posts."""
-    trace = aiohttp.TraceConfig()
-
-    async def started(session: Any, context: Any, params: Any) -> None:
-        context.started = time.perf_counter()
-
-    async def ended(session: Any, context: Any, params: Any) -> None:
-        status = "success" if params.response.status < 400 else "error"
-        _observe(status, context)
-
-    async def failed(session: Any, context: Any, params: Any) -> None:
-        _observe("error", context)
-
-    trace.on_request_start.append(started)
-    trace.on_request_end.append(ended)
-    trace.on_request_exception.append(failed)
-    return trace
-
-
-def _observe(status: str, context: Any) -> None:
-    DISCORD_REQUESTS.labels(status).inc()
-    started = getattr(context, "started", None)
-    if started is not None:
-        DISCORD_REQUEST_DURATION.observe(time.perf_counter() - started)
 
 
 class SptTree(app_commands.CommandTree["SptBot"]):
@@ -120,6 +90,8 @@ class SptBot(commands.AutoShardedBot):
             activity=discord.CustomActivity(name="watching eBay for deals"),
             http_trace=discord_trace(),
         )
+        # Discord asks for `DiscordBot (url, version)`: spt's, with discord.py's after it.
+        self.http.user_agent = USER_AGENT
         self.holder = holder
         self._services = services
         self.run_pipeline = run_pipeline
@@ -137,7 +109,7 @@ class SptBot(commands.AutoShardedBot):
             await self.load_extension(extension)
         self.add_dynamic_items(AlertButton, DigestDismiss)
         if self.run_pipeline and self._services is not None:
-            start_pipeline(self._services, self.supervisor, self.discord_up)
+            start_pipeline(self._services, self.supervisor, self.discord_up, BotChannels(self))
         log.info("loaded %d cog(s); %d command(s)", len(self.cogs), len(self.tree.get_commands()))
         # Everything loaded so far (modules, lexicons, caches: ~300k objects) lives as long as
         # the process; frozen, full collections skip it instead of pausing answers ~0.4 s.

@@ -457,6 +457,8 @@ def status(report: StatusReport, now: datetime) -> discord.Embed:
             value=("⚠️ " if insights.unavailable else "") + plain(insights.summary(), 1000),
             inline=False,
         )
+    if report.delivery:
+        embed.add_field(name="Alert delivery", value=report.delivery, inline=False)
     queue = report.queue
     embed.add_field(
         name="Extraction queue",

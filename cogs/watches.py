@@ -77,9 +77,14 @@ def channel_notes(interaction: discord.Interaction[Any], channel_id: int) -> lis
     permissions = channel.permissions_for(guild.me)
     missing = [name.replace("_", " ").title() for name in _NEEDED
                if not getattr(permissions, name)]  # fmt: skip
-    if not missing:
-        return []
-    return [f"spt cannot post alerts in <#{channel_id}> yet: it lacks {', '.join(missing)} there."]
+    if missing:
+        return [f"spt cannot post alerts in <#{channel_id}> yet: it lacks "
+                f"{', '.join(missing)} there."]  # fmt: skip
+    if not permissions.read_message_history:
+        # Posting works; exactly-once does not: a resend cannot look for an earlier copy.
+        return [f"spt can post in <#{channel_id}>, but without Read Message History there an "
+                "alert resent after a crash may appear twice."]  # fmt: skip
+    return []
 
 
 @app_commands.guild_only()

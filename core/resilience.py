@@ -155,8 +155,15 @@ class ServicePolicy:
         self._observer = observer
         CIRCUIT_STATE.labels(service).set(0)
 
-    async def call(self, attempt: Callable[[], Awaitable[T]], *, attempt_timeout: float) -> T:
-        """Run `attempt` until it succeeds, fails permanently, or retries run out."""
+    async def call(
+        self,
+        attempt: Callable[[], Awaitable[T]],
+        *,
+        attempt_timeout: float,
+        max_tries: int | None = None,
+    ) -> T:
+        """Run `attempt` until it succeeds, fails permanently, or retries run out
+        (`max_tries`, default `resilience.max_attempts`)."""
         config = self._settings()
 
         def give_up(error: Exception) -> bool:
@@ -177,7 +184,7 @@ class ServicePolicy:
         retrying = backoff.on_exception(
             _waits(config.backoff_base_seconds, config.backoff_max_seconds),
             RetryableError,
-            max_tries=config.max_attempts,
+            max_tries=max_tries or config.max_attempts,
             jitter=None,
             giveup=give_up,
             on_backoff=on_backoff,

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -101,6 +102,12 @@ class SidecarSettings(Section):
     )
 
 
+WEBHOOK_URL = re.compile(
+    r"https://(?:ptb\.|canary\.)?discord(?:app)?\.com/api/(?:v\d+/)?webhooks/"
+    r"[0-9]{17,20}/[A-Za-z0-9.\-_]{60,}/?"
+)
+
+
 class DiscordSettings(Section):
     token: SecretStr | None = Field(None, description="bot token; unset runs headless")
     dev_guild_ids: list[int] = Field(
@@ -126,6 +133,17 @@ class DiscordSettings(Section):
     request_timeout_seconds: float = reloadable(
         15.0, "how long one alert post may take before it is retried later", gt=0, le=300
     )
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _webhook(cls, value: SecretStr | None) -> SecretStr | None:
+        # The form discord.py's Webhook.from_url accepts (Discord's "Copy Webhook URL").
+        if value is not None and not WEBHOOK_URL.fullmatch(value.get_secret_value()):
+            raise ValueError(
+                "must be a Discord webhook URL, https://discord.com/api/webhooks/<id>/<token> "
+                "(Server Settings > Integrations > Webhooks > Copy Webhook URL)"
+            )
+        return value
 
 
 class EbaySettings(Section):

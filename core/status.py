@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+from core.alerts.service import delivery_promise
 from core.db import extraction as extraction_repo
 from core.db.pool import Pool
 from core.jobs.status import ingest_status
@@ -21,6 +22,7 @@ from core.marketplace.quota import DailyBudget, QuotaState
 from core.observability.health import HealthMonitor, ServiceHealth
 from core.observability.metrics import JOBS, REGISTRY
 from core.resilience import ServiceError
+from core.settings import Settings
 from core.watches import WatchService
 
 Clock = Callable[[], datetime]
@@ -110,6 +112,7 @@ class StatusReport:
     problems: list[WatchProblem]
     last_success: dict[str, datetime | None]
     insights: InsightsStatus = InsightsStatus(None)
+    delivery: str = ""  # where alerts go and what is promised (core.alerts.service.PROMISES)
 
 
 class StatusService:
@@ -123,8 +126,10 @@ class StatusService:
         watches: WatchService,
         clock: Clock,
         insights: RestrictedTokenProvider | None = None,
+        settings: Callable[[], Settings] | None = None,
     ) -> None:
         self._pool = pool
+        self._settings = settings
         self._budget = budget
         self._monitor = monitor
         self._watches = watches
@@ -160,7 +165,12 @@ class StatusService:
             problems=problems,
             last_success={job: last_success(job) for job in JOBS},
             insights=await self.insights(),
+            delivery=self.delivery(),
         )
+
+    def delivery(self) -> str:
+        """Where alerts go and what is promised about them."""
+        return delivery_promise(self._settings()) if self._settings is not None else ""
 
 
 def last_success(job: str) -> datetime | None:

@@ -106,7 +106,13 @@ def test_config_show_names_flag_over_env(tmp_path: Path) -> None:
 def test_config_show_never_prints_a_secret(tmp_path: Path, as_json: bool) -> None:
     config = tmp_path / "c.toml"
     config.write_text('[llm]\nopenai_api_key = "sk-openai-from-file"\n', encoding="utf-8")
-    args = ["--config", str(config), "--set", "discord.webhook_url=https://hook/secret-hook-path"]
+    args = [
+        "--config",
+        str(config),
+        "--set",
+        "discord.webhook_url=https://discord.com/api/webhooks/"
+        "118000000000000077/" + "secret-hook-path" * 5,
+    ]
     args += ["--database-url", "postgresql://spt:pg-password-value@db/spt", "config", "show"]
     result = spt(*args, *(["--json"] if as_json else []), env=SECRETS)
     assert result.returncode == 0, result.stderr
@@ -391,8 +397,10 @@ def test_status_shows_quota_and_schedule(database_url: str) -> None:
     assert lines[0].startswith("eBay quota: 0 of 5000 calls used, 5000 left, resets ")
     assert lines[1] == "ingestion: running"
     assert "watches: 1 enabled, 1 due, 0 failing" in lines
+    assert lines[-2].startswith("alert delivery: console, at least once: an alert is never lost")
     shown = json.loads(invoke("--database-url", database_url, "status", "--json").stdout)
     assert shown["quota"]["limit"] == 5000
+    assert shown["alert_delivery"].startswith("console, at least once")
     assert shown["paused"] is False
 
 

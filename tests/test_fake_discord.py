@@ -25,6 +25,8 @@ from tests.fakes.discord_api import (
     shard_for,
 )
 
+AGENT = "DiscordBot (https://github.com/spt-dev/spt, 0.1.0)"
+
 # Guild ids chosen so that with two shards GUILD_A lands on shard 0 and GUILD_B on shard 1.
 GUILD_A = (290_000_000_000 << 22) | 101
 GUILD_B = (290_000_000_001 << 22) | 102
@@ -573,7 +575,7 @@ async def test_invalid_payloads_are_refused_like_discord(fake: FakeDiscord) -> N
     assert "In content: Must be 2000 or fewer in length." in str(too_long.value)
     assert "In embeds.0.title" in str(bad_embed.value)
 
-    auth = {"Authorization": f"Bot {BOT_TOKEN}"}
+    auth = {"Authorization": f"Bot {BOT_TOKEN}", "User-Agent": AGENT}
     url = f"{fake.base_url}/channels/{CHANNEL}/messages"
     row = [
         {"type": 2, "style": 5, "label": "Open", "url": "https://ebay.com", "custom_id": "x"},
@@ -604,7 +606,7 @@ async def test_rest_speaks_discords_http(fake: FakeDiscord) -> None:
     async with aiohttp.ClientSession() as http:
         async with http.get(f"{fake.base_url}/users/@me") as answer:
             assert answer.status == 401
-        auth = {"Authorization": f"Bot {BOT_TOKEN}"}
+        auth = {"Authorization": f"Bot {BOT_TOKEN}", "User-Agent": AGENT}
         async with http.get(f"{fake.base_url}/no/such/route", headers=auth) as answer:
             assert answer.status == 404
             assert await answer.json() == {"message": "404: Not Found", "code": 0}
@@ -619,6 +621,18 @@ async def test_rest_speaks_discords_http(fake: FakeDiscord) -> None:
     assert gateway["url"] == fake.gateway_url
     assert gateway["shards"] == 1
     assert [r.path for r in fake.unknown_routes] == ["/no/such/route"]
+
+
+async def test_a_bot_request_without_discords_user_agent_is_refused(fake: FakeDiscord) -> None:
+    """Discord's reference (User Agent): `DiscordBot ($url, $versionNumber)` is required."""
+    url = f"{fake.base_url}/users/@me"
+    auth = {"Authorization": f"Bot {BOT_TOKEN}"}
+    async with aiohttp.ClientSession() as http:
+        async with http.get(url, headers={**auth, "User-Agent": "spt/0.1"}) as answer:
+            assert answer.status == 400
+            assert "DiscordBot" in (await answer.json())["message"]
+        async with http.get(url, headers={**auth, "User-Agent": AGENT}) as answer:
+            assert answer.status == 200
 
 
 async def test_message_content_needs_the_privileged_intent(fake: FakeDiscord) -> None:

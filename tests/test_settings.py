@@ -254,6 +254,19 @@ def test_bad_secret_value_is_not_echoed(tmp_path: Path) -> None:
     assert "918273645" not in lines[0]
 
 
+def test_a_webhook_url_must_be_discords_and_is_not_echoed() -> None:
+    environ = {"SPT_DISCORD__WEBHOOK_URL": "https://hooks.example/secret-path-123"}
+    lines = errors_of(config_path=None, cli=None, environ=environ)
+    assert len(lines) == 1
+    assert lines[0].startswith("discord.webhook_url: got '********'")
+    assert "https://discord.com/api/webhooks/<id>/<token>" in lines[0]
+    assert "secret-path-123" not in lines[0]
+    good = "https://discord.com/api/webhooks/118000000000000077/" + "T0k3n-_." * 8
+    loaded = load_settings(None, None, {"SPT_DISCORD__WEBHOOK_URL": good}).settings
+    assert loaded.discord.webhook_url is not None
+    assert loaded.discord.webhook_url.get_secret_value() == good
+
+
 # ------------------------------------------------------------------ the shipped config.toml
 
 

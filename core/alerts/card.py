@@ -313,15 +313,19 @@ def digest_components() -> list[dict[str, Any]]:
     return [{"type": 1, "components": [button]}]
 
 
-def digest_embed(cards: list[AlertCard], destination_total: int) -> dict[str, Any]:
+def digest_embed(
+    cards: list[AlertCard], destination_total: int, ref: str | None = None
+) -> dict[str, Any]:
     """One embed summarising a burst of alerts (best first), within the limits.
 
     It lists as many alerts as fit in the description (4,096 characters) and in the
-    embed's 6,000-character total, then says how many more there are.
+    embed's 6,000-character total, then says how many more there are. `ref` goes in the
+    footer, so the message can be found again.
     """
     best = sorted(cards, key=lambda c: c.score, reverse=True)
     title = plain(f"{destination_total} new deals", TITLE_MAX)
-    footer = plain(f"spt digest · {_watches(best)}", FOOTER_MAX)
+    named = f"spt digest · {ref}" if ref else "spt digest"
+    footer = plain(f"{named} · {_watches(best)}", FOOTER_MAX)
     budget = min(DESCRIPTION_MAX, EMBED_TOTAL_MAX - len(title) - len(footer))
     lines = [_digest_line(card) for card in best]
     shown = _fitting(lines, budget)

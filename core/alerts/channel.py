@@ -1,18 +1,21 @@
-"""Discord channel delivery over the REST API: one message per alert, exactly once.
+"""Discord channel delivery: one message per alert (a digest for a burst), exactly once.
 
-Each message carries a nonce derived from the alert's idempotency key with
-`enforce_nonce`, so when a sender crashes after Discord accepted a message but before
-recording it, the resend returns the existing message instead of posting a second one.
-Limits, inert text, `allowed_mentions`, 429 and retries are as for webhooks. Alert
-messages carry the persistent buttons the bot answers (Dismiss, Mute watch 24h, Not a
-deal, and a link to eBay); a digest carries "Dismiss all". A channel that is gone or
-that the bot may not post in fails the message at once and flags its watches.
+Before a message is first sent, the outbox records its key (a digest's alerts share one)
+and when it went out. It is posted with a nonce derived from that key and
+`enforce_nonce`, so a resend within Discord's few-minute nonce memory returns the
+existing message. A message that was sent before (the sender crashed, or the answer was
+lost) is first looked for in the channel's recent history by the ref in its footer
+(`alert {id}`, or `ref {key}` for a digest): found, it is recorded as delivered and not
+posted again. Alert messages carry the persistent buttons the bot answers; a digest
+carries "Dismiss all". A channel that is gone or that the bot may not post in fails the
+message at once and flags its watches. The bot (`bot/discord_delivery.py`) carries the
+messages through discord.py.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
+import logging
 from collections import defaultdict
 from typing import Any
 
@@ -23,106 +26,113 @@ from core.alerts.card import (
     digest_embed,
     embed,
 )
-from core.alerts.discord_sender import (
-    NO_MENTIONS,
-    DestinationRefusedError,
-    DiscordSender,
-    Outcome,
-)
+from core.alerts.delivery import ChannelPort, OutgoingMessage
+from core.alerts.discord_sender import DiscordSender, Outcome
+from core.db import alerts as repo
 from core.observability.metrics import ALERTS
-from core.resilience import check_status, json_object
+from core.resilience import ServiceError
 from core.settings import Settings
 
-# Discord's JSON error codes for a destination that cannot take a message.
-_REFUSALS = {
-    10003: "channel {channel} no longer exists (Discord: Unknown Channel)",
-    50001: "spt cannot see channel {channel} (Discord: Missing Access); "
-    "give the bot View Channel there",
-    50013: "spt may not post in channel {channel} (Discord: Missing Permissions); "
-    "it needs Send Messages and Embed Links there",
-}
+log = logging.getLogger(__name__)
 
 
-def nonce(idempotency_key: str) -> str:
+def nonce(key: str) -> str:
     """Discord nonces are at most 25 characters; the key's hash fits and stays stable."""
-    return hashlib.sha256(idempotency_key.encode()).hexdigest()[:25]
+    return hashlib.sha256(key.encode()).hexdigest()[:25]
 
 
-def refusal(channel: str, status: int, body: str) -> str | None:
-    """Why Discord refused a channel itself (gone, hidden, no permission), or None."""
-    if status not in (403, 404):
-        return None
-    try:
-        data = json.loads(body)
-    except ValueError:
-        data = {}
-    code = data.get("code") if isinstance(data, dict) else None
-    template = _REFUSALS.get(code) if isinstance(code, int) else None
-    if template is not None:
-        return template.format(channel=channel)
-    message = data.get("message") if isinstance(data, dict) else None
-    return f"Discord refused channel {channel}: HTTP {status} {message or ''}".strip()
+def digest_key(idempotency_keys: list[str]) -> str:
+    """The key of a digest: its alerts' keys, in order (stable across resends)."""
+    return "digest:" + nonce("|".join(sorted(idempotency_keys)))
 
 
-class ChannelDelivery(DiscordSender):
-    """Delivers the `discord_channel` outbox with the bot token."""
+def ref(key: str, rows: list[dict[str, Any]]) -> str:
+    """What the message's footer names it by: `alert {id}`, or `ref {hash}` for a digest."""
+    if key.startswith("digest:"):
+        return f"ref {key.removeprefix('digest:')[:12]}"
+    return f"alert {rows[0]['alert_id']}"
+
+
+class ChannelDelivery(DiscordSender[ChannelPort]):
+    """Delivers the `discord_channel` outbox through the bot (`ChannelPort`)."""
 
     async def deliver_pending(self, limit: int = 100) -> int:
         """Post every ready channel alert; returns how many were delivered."""
         settings = self._settings()
-        if settings.discord.token is None:
-            return 0
-        live: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        by_channel: dict[str, list[dict[str, Any]]] = defaultdict(list)
         for row in await self._claim("discord_channel", limit):
-            live[row["destination"]].append(row)
+            by_channel[row["destination"]].append(row)
         delivered = failed = 0
-        for channel, group in live.items():
-            sends: list[tuple[list[dict[str, Any]], dict[str, Any], str]]
-            if len(group) > settings.alerts.digest_threshold:
-                # A burst becomes one digest message; its nonce covers exactly these alerts.
-                keys = "|".join(sorted(r["idempotency_key"] for r in group))
-                cards = [AlertCard.from_row(r) for r in group]
-                message = {
-                    "embeds": [digest_embed(cards, len(cards))],
-                    "components": digest_components(),
-                }
-                sends = [(group, message, keys)]
-                ALERTS.labels("digested").inc(len(group))
-            else:
-                sends = []
-                for row in group:
-                    card = AlertCard.from_row(row)
-                    message = {"embeds": [embed(card)], "components": alert_components(card)}
-                    sends.append(([row], message, row["idempotency_key"]))
-            for members, content, key in sends:
-                result = await self._post(settings, channel, content, key)
-                settled = await self._settle(members, result)
+        for channel, rows in by_channel.items():
+            for members, key in await self._plan(rows, settings):
+                settled = await self._settle(
+                    members, await self._deliver(int(channel), members, key)
+                )
                 delivered += settled
                 failed += len(members) - settled
         ALERTS.labels("delivered").inc(delivered)
         ALERTS.labels("failed").inc(failed)
         return delivered
 
-    async def _post(
-        self, settings: Settings, channel: str, content: dict[str, Any], key: str
-    ) -> Outcome:
-        assert settings.discord.token is not None
-        url = f"{settings.discord.api_base_url.rstrip('/')}/channels/{channel}/messages"
-        headers = {"Authorization": f"Bot {settings.discord.token.get_secret_value()}"}
-        payload = {
-            **content,
-            "allowed_mentions": NO_MENTIONS,
-            "nonce": nonce(key),
-            "enforce_nonce": True,
-        }
+    async def _plan(
+        self, rows: list[dict[str, Any]], settings: Settings
+    ) -> list[tuple[list[dict[str, Any]], str]]:
+        """Messages to send: resends keep their key, new alerts become singles or a digest."""
+        sends: list[tuple[list[dict[str, Any]], str]] = []
+        resent: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        fresh = []
+        for row in rows:
+            if row["message_key"] is not None:
+                resent[row["message_key"]].append(row)
+            else:
+                fresh.append(row)
+        for key, members in resent.items():
+            async with self._pool.acquire() as conn:
+                waiting = set(await repo.message_members(conn, key))
+            if waiting - {r["outbox_id"] for r in members}:
+                # Part of a digest came back (others were dismissed or are claimed
+                # elsewhere): if the digest is not found, these go out under a key of their own.
+                key = digest_key([r["idempotency_key"] for r in members])
+            sends.append((members, key))
+        if len(fresh) > settings.alerts.digest_threshold:
+            # A burst becomes one digest message; its key covers exactly these alerts.
+            sends.append((fresh, digest_key([r["idempotency_key"] for r in fresh])))
+            ALERTS.labels("digested").inc(len(fresh))
+        else:
+            sends.extend(([row], row["idempotency_key"]) for row in fresh)
+        return sends
 
-        async def attempt() -> dict[str, Any]:
-            async with self._session.post(url, json=payload, headers=headers) as response:
-                body = await response.text()
-                problem = refusal(channel, response.status, body)
-                if problem is not None:
-                    raise DestinationRefusedError("discord", problem, response.status)
-                check_status("discord", response.status, response.headers, body)
-                return json_object("discord", body, "create message response")
+    async def _deliver(self, channel: int, members: list[dict[str, Any]], key: str) -> Outcome:
+        ids = [r["outbox_id"] for r in members]
+        sent_before = [r["first_sent_at"] for r in members if r["first_sent_at"] is not None]
+        if sent_before:
+            found = await self._look_for(channel, ref(key, members), min(sent_before))
+            if found is not None:
+                log.info("message %s was already in channel %d (%d alert(s)): not posted again",
+                         key, channel, len(members))  # fmt: skip
+                return Outcome("delivered", message_id=found)
+        async with self._pool.acquire() as conn:
+            await repo.plan_message(conn, ids, self._worker, key, self._clock())
+        message = self._message(members, key)
+        return await self._send(lambda: self._port.post(channel, message), "channel delivery", ids)
 
-        return await self._send(attempt, "channel delivery")
+    async def _look_for(self, channel: int, footer_ref: str, since: Any) -> int | None:
+        """The message if an earlier send got through; None when absent or unreadable."""
+        try:
+            timeout = self._settings().discord.request_timeout_seconds
+            return await self._policy.call(lambda: self._port.find(channel, footer_ref, since),
+                                           attempt_timeout=timeout, max_tries=1)  # fmt: skip
+        except ServiceError as exc:
+            # Without Read Message History the nonce is the only guard left.
+            log.warning("could not look for an earlier send in channel %d: %s", channel, exc)
+            return None
+
+    @staticmethod
+    def _message(members: list[dict[str, Any]], key: str) -> OutgoingMessage:
+        cards = [AlertCard.from_row(r) for r in members]
+        footer_ref = ref(key, members)
+        if key.startswith("digest:"):
+            return OutgoingMessage([digest_embed(cards, len(cards), footer_ref)],
+                                   digest_components(), nonce(key), footer_ref)  # fmt: skip
+        (card,) = cards
+        return OutgoingMessage([embed(card)], alert_components(card), nonce(key), footer_ref)

@@ -1,32 +1,32 @@
 """What the Discord notifiers (webhook and channel) share: claiming, sending, settling.
 
 Both claim their outbox messages under a lease (reclaiming a dead sender's first),
-cancel dismissed or muted alerts, send through the `discord` resilience policy, and
-record each outcome: delivered, or retried later (a 4xx fails at once, since Discord
-would reject the same message again).
+cancel dismissed or muted alerts, send through the `discord` resilience policy while
+renewing the lease (a slow send is never mistaken for a dead sender), and record each
+outcome: delivered, or retried later (a 4xx fails at once, since Discord would reject
+the same message again).
 """
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, Generic, TypeVar
 
-import aiohttp
 from purgatory import AsyncCircuitBreakerFactory
 
 from core.db import alerts as repo
 from core.db.pool import Pool
-from core.observability.metrics import DISCORD_REQUEST_DURATION, DISCORD_REQUESTS
-from core.resilience import CallObserver, PermanentError, ServiceError, ServicePolicy
+from core.resilience import PermanentError, ServiceError, ServicePolicy
 from core.settings import Settings
 
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], datetime]
-NO_MENTIONS: dict[str, list[str]] = {"parse": []}
 RETRY_DELAY_SECONDS = 30.0
 
 
@@ -47,36 +47,30 @@ class DestinationRefusedError(PermanentError):
     """Discord refused the destination itself (e.g. the channel is gone or off-limits)."""
 
 
-def discord_observer() -> CallObserver:
-    """Records the seed Discord metrics for every attempt."""
-
-    def on_attempt(status: str, seconds: float) -> None:
-        DISCORD_REQUESTS.labels(status).inc()
-        DISCORD_REQUEST_DURATION.observe(seconds)
-
-    return CallObserver(on_attempt)
+PortT = TypeVar("PortT")
 
 
-class DiscordSender:
-    """Base of the Discord notifiers; subclasses decide what a message holds and where."""
+class DiscordSender(Generic[PortT]):
+    """Base of the Discord notifiers; subclasses decide what a message holds and where.
+    `port` carries the messages (core.alerts.delivery: ChannelPort or WebhookPort)."""
 
     def __init__(
         self,
         pool: Pool,
-        session: aiohttp.ClientSession,
+        port: PortT,
         settings: Callable[[], Settings],
         breakers: AsyncCircuitBreakerFactory,
         clock: Clock,
         worker: str,
     ) -> None:
         self._pool = pool
-        self._session = session
+        self._port = port
         self._settings = settings
         self._clock = clock
         self._worker = worker
-        self._policy = ServicePolicy(
-            "discord", lambda: settings().resilience, breakers, discord_observer()
-        )
+        # discord.py retries 429s and 5xx itself and its requests are counted by the HTTP
+        # session's trace: the policy adds the timeout and the circuit breaker only.
+        self._policy = ServicePolicy("discord", lambda: settings().resilience, breakers)
 
     async def _claim(self, kind: str, limit: int) -> list[dict[str, Any]]:
         """Lease ready messages of this destination kind; cancel dismissed or muted ones."""
@@ -93,14 +87,15 @@ class DiscordSender:
                     live.append(row)
         return live
 
-    async def _send(self, attempt: Callable[[], Awaitable[Any]], what: str) -> Outcome:
-        """Run one send through the policy; failures become an outcome, never an exception.
-
-        `attempt` may return the created message (a JSON object) so its id is kept.
-        """
+    async def _send(
+        self, attempt: Callable[[], Awaitable[int | None]], what: str, outbox_ids: Sequence[int]
+    ) -> Outcome:
+        """Run one send through the policy, holding the lease on `outbox_ids` meanwhile;
+        failures become an outcome, never an exception. `attempt` returns the message id."""
+        renewer = asyncio.create_task(self._hold(outbox_ids), name="outbox-lease")
         try:
             timeout = self._settings().discord.request_timeout_seconds
-            result = await self._policy.call(attempt, attempt_timeout=timeout)
+            message_id = await self._policy.call(attempt, attempt_timeout=timeout, max_tries=1)
         except ServiceError as exc:
             log.warning("%s failed: %s", what, exc)
             retryable = exc.status is None or exc.status >= 429
@@ -108,8 +103,27 @@ class DiscordSender:
                 exc, DestinationRefusedError) else None  # fmt: skip
             return Outcome("retryable" if retryable else "failed", str(exc), exc.status,
                            destination_problem=problem)  # fmt: skip
-        message_id = result.get("id") if isinstance(result, dict) else None
-        return Outcome("delivered", message_id=int(message_id) if message_id else None)
+        finally:
+            renewer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await renewer
+        return Outcome("delivered", message_id=message_id)
+
+    async def _hold(self, outbox_ids: Sequence[int]) -> None:
+        """Renew the lease every third of its length until cancelled."""
+        while True:
+            lease = self._settings().alerts.delivery_lease_seconds
+            await asyncio.sleep(lease / 3)
+            until = self._clock() + timedelta(seconds=lease)
+            try:
+                async with self._pool.acquire() as conn:
+                    held = await repo.renew_outbox_lease(conn, outbox_ids, self._worker, until)
+            except Exception as exc:  # the send goes on; the lease may lapse, never the alert
+                log.warning("could not renew the outbox lease: %s", exc)
+                continue
+            if held < len(outbox_ids):
+                log.warning("lost the lease on %d message(s) while sending them",
+                            len(outbox_ids) - held)  # fmt: skip
 
     async def _settle(self, members: list[dict[str, Any]], result: Outcome) -> int:
         """Record a message's outcome for each of its alerts; returns how many were delivered."""

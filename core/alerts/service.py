@@ -32,6 +32,26 @@ def destination_mode(settings: Settings) -> str:
     return "webhook" if settings.discord.webhook_url else "console"
 
 
+# What each destination promises, as `/status`, `spt status` and the README say it; the
+# crash tests (tests/test_crash_delivery.py, tests/alerts/test_channel.py) hold them to it.
+PROMISES = {
+    "discord": "Discord channels, exactly once: an alert is never lost, and a resend after "
+    "a crash or a lost answer first looks for the message in the channel (this needs Read "
+    "Message History there; without it only Discord's few-minute nonce check guards a "
+    "resend)",
+    "webhook": "Discord webhook, at least once: an alert is never lost, but a webhook "
+    "message cannot be looked up, so a crash after Discord accepted a message and before "
+    "spt recorded it posts that message again",
+    "console": "console, at least once: an alert is never lost; one printed just before a "
+    "crash is printed again",
+}
+
+
+def delivery_promise(settings: Settings) -> str:
+    """Where alerts go and what is promised about them."""
+    return PROMISES[destination_mode(settings)]
+
+
 def destination(settings: Settings, watch: Watch) -> tuple[str, str]:
     """Where an alert goes under `alerts.delivery` (auto: Discord, then webhook, then console)."""
     mode = destination_mode(settings)

@@ -122,6 +122,7 @@ async def claim_outbox(
             RETURNING o.*
         )
         SELECT c.id AS outbox_id, c.idempotency_key, c.destination_kind, c.destination, c.attempts,
+               c.message_key, c.first_sent_at,
                a.id AS alert_id, a.watch_id,
                a.status AS alert_status, a.score, a.unit_price, a.currency, a.cold_start,
                a.sequence, w.name AS watch_name, l.title, l.url, l.legacy_item_id, l.image_url,
@@ -141,6 +142,37 @@ async def claim_outbox(
         worker, list(kinds), now, lease, limit,
     )  # fmt: skip
     return [dict(r) for r in rows]
+
+
+async def plan_message(
+    conn: Connection, outbox_ids: Sequence[int], worker: str, key: str, now: datetime
+) -> None:
+    """Before a send: which message these outbox rows go out in, and when it was first sent."""
+    await conn.execute(
+        "UPDATE outbox SET message_key = $3, first_sent_at = COALESCE(first_sent_at, $4) "
+        "WHERE id = ANY($1::bigint[]) AND leased_by = $2",
+        list(outbox_ids), worker, key, now,
+    )  # fmt: skip
+
+
+async def message_members(conn: Connection, key: str) -> list[int]:
+    """The outbox rows still waiting to go out in the message with this key."""
+    rows = await conn.fetch(
+        "SELECT id FROM outbox WHERE message_key = $1 AND status IN ('pending', 'sending')", key
+    )
+    return [r["id"] for r in rows]
+
+
+async def renew_outbox_lease(
+    conn: Connection, outbox_ids: Sequence[int], worker: str, until: datetime
+) -> int:
+    """Keep holding messages still being sent; returns how many this worker still holds."""
+    result = await conn.execute(
+        "UPDATE outbox SET lease_expires_at = $3 "
+        "WHERE id = ANY($1::bigint[]) AND leased_by = $2 AND status = 'sending'",
+        list(outbox_ids), worker, until,
+    )  # fmt: skip
+    return int(result.rsplit(" ", 1)[-1])
 
 
 async def record_attempt(
@@ -240,8 +272,8 @@ async def retry_later(
 async def reclaim_outbox(conn: Connection, now: datetime) -> int:
     """Messages whose sender vanished mid-send (lease expired) become pending again.
 
-    The idempotency key keeps one message per alert; a crash after Discord accepted it but
-    before we recorded that can repeat it once (at-least-once delivery).
+    Senders renew their lease while a send lasts, so an expired one means the sender died.
+    The resend then looks for the message first (channels); webhooks may repeat it once.
     """
     result = await conn.execute(
         "UPDATE outbox SET status = 'pending', leased_by = NULL, lease_expires_at = NULL "

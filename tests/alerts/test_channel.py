@@ -1,14 +1,17 @@
-"""Channel delivery over Discord's REST API: exactly once across a crash, via the nonce."""
+"""Channel delivery through discord.py against the fake Discord: exactly once across a
+crash, inside and past Discord's nonce window, with the lease held while a send lasts."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import aiohttp
+import discord
 import pytest
 
+from bot.discord_delivery import USER_AGENT, BotChannels
 from core.alerts.channel import ChannelDelivery
 from core.alerts.service import AlertService
 from core.db import alerts as repo
@@ -17,33 +20,65 @@ from core.marketplace.sandbox import ManualClock
 from core.pricing.baselines import BaselineService
 from core.pricing.scorer import Scorer
 from core.resilience import breaker_factory
-from core.settings import load_settings, parse_cli_overrides
-from tests.fakes.discord_api import BOT_TOKEN, FakeDiscord
+from core.settings import Settings, load_settings, parse_cli_overrides
+from tests.fakes.discord_api import (
+    BOT_TOKEN,
+    DEFAULT_BOT_PERMISSIONS,
+    DEFAULT_EVERYONE_PERMISSIONS,
+    FakeDiscord,
+    Permission,
+)
 from tests.pricing.test_baselines import NOW, Market
 
 CHANNEL = 555000111222333444
-
-
 GUILD = 555000111222333000
+
+
+def build(server: FakeDiscord, without: int = 0) -> None:
+    server.add_guild(GUILD, "deals", bot_permissions=DEFAULT_BOT_PERMISSIONS & ~without,
+                     everyone_permissions=DEFAULT_EVERYONE_PERMISSIONS & ~without)  # fmt: skip
+    server.add_channel(GUILD, CHANNEL, "deals")
 
 
 @pytest.fixture
 async def fake() -> AsyncIterator[FakeDiscord]:
     async with FakeDiscord() as server:
-        server.add_guild(GUILD, "deals")
-        server.add_channel(GUILD, CHANNEL, "deals")
+        build(server)
         yield server
 
 
+@pytest.fixture
+async def client(fake: FakeDiscord) -> AsyncIterator[discord.Client]:
+    """A logged-in discord.py client (REST only: channel delivery needs no gateway)."""
+    with fake.patch_discord():
+        bot = discord.Client(intents=discord.Intents.none())
+        bot.http.user_agent = USER_AGENT
+        await bot.login(BOT_TOKEN)
+        try:
+            yield bot
+        finally:
+            await bot.close()
+
+
 def posts(fake: FakeDiscord) -> int:
-    return sum(1 for r in fake.requests if r.path == f"/channels/{CHANNEL}/messages")
+    path = f"/channels/{CHANNEL}/messages"
+    return sum(1 for r in fake.requests if r.method == "POST" and r.path == path)
 
 
-async def alert_for_channel(pool: Pool, fake: FakeDiscord, clock: ManualClock) -> Any:
-    settings = load_settings(None, parse_cli_overrides([
+def lookups(fake: FakeDiscord) -> int:
+    path = f"/channels/{CHANNEL}/messages"
+    return sum(1 for r in fake.requests if r.method == "GET" and r.path == path)
+
+
+def config(fake: FakeDiscord, *extra: str) -> Settings:
+    return load_settings(None, parse_cli_overrides([
         f"discord.token={BOT_TOKEN}", f"discord.api_base_url={fake.base_url}",
-        "resilience.backoff_base_seconds=0.01",
+        "resilience.backoff_base_seconds=0.01", *extra,
     ]), {}).settings  # fmt: skip
+
+
+async def alerts_for_channel(pool: Pool, settings: Settings, clock: Any, deals: int = 1) -> None:
+    """A channel watch and `deals` alerts for it (the first one's title tries to ping)."""
     alerts = AlertService(pool, lambda: settings, clock)
     scorer = Scorer(pool, lambda: settings, clock, alerts.evaluate)
     baselines = BaselineService(pool, lambda: settings, clock, lambda k: scorer.rescore(keys=k))
@@ -53,62 +88,166 @@ async def alert_for_channel(pool: Pool, fake: FakeDiscord, clock: ManualClock) -
         "('ram', 'ddr4', 'ram', 'EBAY_US', 1, $1, 900, true) RETURNING id",
         CHANNEL,
     )
-    listing = await Market(pool).listing("20", seen=NOW - timedelta(minutes=5))
-    await pool.execute("UPDATE listings SET title = '@everyone DDR4 32GB' WHERE id = $1", listing)
-    await pool.execute(
-        "INSERT INTO watch_hits (watch_id, listing_id) VALUES ($1, $2)", watch, listing
-    )
-    await baselines.refresh()
-    return settings
-
-
-async def test_exactly_once_across_a_crash_between_sending_and_recording(
-    pool: Pool, fake: FakeDiscord, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    clock = ManualClock(NOW)
-    settings = await alert_for_channel(pool, fake, clock)
-    async with aiohttp.ClientSession() as session:
-        first = ChannelDelivery(pool, session, lambda: settings, breaker_factory(), clock, "a")
-        real_record = repo.record_attempt
-
-        async def crash(*args: Any, **kwargs: Any) -> None:
-            raise SystemExit("the process died after Discord accepted the message")
-
-        monkeypatch.setattr(repo, "record_attempt", crash)
-        with pytest.raises(SystemExit):
-            await first.deliver_pending()
-        monkeypatch.setattr(repo, "record_attempt", real_record)
-        assert len(fake.messages_in(CHANNEL)) == 1
-        assert await pool.fetchval("SELECT status FROM outbox") == "sending"
-        # another process takes over once the dead sender's lease has expired
-        clock.advance(61)
-        second = ChannelDelivery(pool, session, lambda: settings, breaker_factory(), clock, "b")
-        assert await second.deliver_pending() == 1
-    assert posts(fake) == 2
-    # the resend carried the same nonce: no second post
-    (message,) = fake.messages_in(CHANNEL)
-    assert message.channel_id == CHANNEL
-    assert "@everyone" not in message.embeds[0]["title"]
-    assert await pool.fetchval("SELECT status FROM alerts") == "delivered"
-    assert await pool.fetchval("SELECT count(*) FROM delivery_attempts") == 1
-
-
-async def test_a_burst_for_one_channel_is_one_digest(pool: Pool, fake: FakeDiscord) -> None:
-    clock = ManualClock(NOW)
-    settings = await alert_for_channel(pool, fake, clock)
     market = Market(pool)
-    market.n = 100
-    watch = await pool.fetchval("SELECT id FROM watches")
-    listings = [await market.listing("21", seen=NOW - timedelta(minutes=5)) for _ in range(7)]
-    for listing in listings:
+    for n in range(deals):
+        listing = await market.listing(str(20 + n), seen=NOW - timedelta(minutes=5))
+        if n == 0:
+            await pool.execute(
+                "UPDATE listings SET title = '@everyone DDR4 32GB' WHERE id = $1", listing
+            )
         await pool.execute(
             "INSERT INTO watch_hits (watch_id, listing_id) VALUES ($1, $2)", watch, listing
         )
-    alerts = AlertService(pool, lambda: settings, clock)
-    await Scorer(pool, lambda: settings, clock, alerts.evaluate).rescore()
-    async with aiohttp.ClientSession() as session:
-        delivery = ChannelDelivery(pool, session, lambda: settings, breaker_factory(), clock, "a")
-        assert await delivery.deliver_pending() == 8
+    await baselines.refresh()
+
+
+def sender(pool: Pool, client: discord.Client, settings: Settings, clock: Any, worker: str
+           ) -> ChannelDelivery:  # fmt: skip
+    return ChannelDelivery(pool, BotChannels(client), lambda: settings, breaker_factory(), clock,
+                           worker)  # fmt: skip
+
+
+async def crash_after_discord_accepted(
+    delivery: ChannelDelivery, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Run one delivery that dies after Discord took the message, before it was recorded."""
+    real_record = repo.record_attempt
+
+    async def crash(*args: Any, **kwargs: Any) -> None:
+        raise SystemExit("the process died after Discord accepted the message")
+
+    monkeypatch.setattr(repo, "record_attempt", crash)
+    with pytest.raises(SystemExit):
+        await delivery.deliver_pending()
+    monkeypatch.setattr(repo, "record_attempt", real_record)
+
+
+async def test_exactly_once_across_a_crash_between_sending_and_recording(
+    pool: Pool, fake: FakeDiscord, client: discord.Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = ManualClock(NOW)
+    settings = config(fake)
+    await alerts_for_channel(pool, settings, clock)
+    await crash_after_discord_accepted(sender(pool, client, settings, clock, "a"), monkeypatch)
+    assert len(fake.messages_in(CHANNEL)) == 1
+    assert await pool.fetchval("SELECT status FROM outbox") == "sending"
+    # another process takes over once the dead sender's lease has expired
+    clock.advance(61)
+    assert await sender(pool, client, settings, clock, "b").deliver_pending() == 1
     (message,) = fake.messages_in(CHANNEL)
-    assert message.embeds[0]["title"] == "8 new deals"
-    assert await pool.fetchval("SELECT count(*) FROM alerts WHERE status = 'delivered'") == 8
+    assert posts(fake) == 1  # found in the channel: not posted again
+    assert message.channel_id == CHANNEL
+    assert "@everyone" not in message.embeds[0]["title"]
+    assert await pool.fetchval("SELECT status FROM alerts") == "delivered"
+    assert await pool.fetchval("SELECT message_id FROM outbox") == message.id
+    assert await pool.fetchval("SELECT count(*) FROM delivery_attempts") == 1
+    assert {r.headers.get("User-Agent", "").split(")")[0] for r in fake.requests} == {
+        USER_AGENT.split(")")[0]
+    }
+
+
+async def test_a_resend_after_the_nonce_window_finds_the_message_instead_of_posting(
+    pool: Pool, fake: FakeDiscord, client: discord.Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Discord checks a nonce only "in the past few minutes": past that a resend that
+    trusted it would post a second message."""
+    clock = ManualClock(NOW)
+    settings = config(fake)
+    await alerts_for_channel(pool, settings, clock)
+    await crash_after_discord_accepted(sender(pool, client, settings, clock, "a"), monkeypatch)
+    now = fake.clock()
+    fake.clock = lambda: now + fake.nonce_window + 1  # Discord has forgotten the nonce
+    clock.advance(3600)
+    assert await sender(pool, client, settings, clock, "b").deliver_pending() == 1
+    assert len(fake.messages_in(CHANNEL)) == 1
+    assert (posts(fake), lookups(fake)) == (1, 1)
+    assert await pool.fetchval("SELECT status FROM alerts") == "delivered"
+
+
+async def test_a_message_never_accepted_is_posted_once(
+    pool: Pool, fake: FakeDiscord, client: discord.Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = ManualClock(NOW)
+    settings = config(fake)
+    await alerts_for_channel(pool, settings, clock)
+
+    async def die(self: BotChannels, channel_id: int, message: Any) -> int:
+        raise SystemExit("the process died before the message left")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(BotChannels, "post", die)
+        with pytest.raises(SystemExit):
+            await sender(pool, client, settings, clock, "a").deliver_pending()
+    assert fake.messages_in(CHANNEL) == []
+    clock.advance(3600)
+    assert await sender(pool, client, settings, clock, "b").deliver_pending() == 1
+    assert len(fake.messages_in(CHANNEL)) == 1
+    assert (posts(fake), lookups(fake)) == (1, 1)  # looked for it, then posted it
+
+
+async def test_a_digest_resent_after_the_window_is_found_by_its_ref(
+    pool: Pool, fake: FakeDiscord, client: discord.Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = ManualClock(NOW)
+    settings = config(fake)
+    await alerts_for_channel(pool, settings, clock, deals=7)
+    await crash_after_discord_accepted(sender(pool, client, settings, clock, "a"), monkeypatch)
+    (digest,) = fake.messages_in(CHANNEL)
+    assert digest.embeds[0]["title"] == "7 new deals"
+    assert " · ref " in digest.embeds[0]["footer"]["text"]
+    now = fake.clock()
+    fake.clock = lambda: now + fake.nonce_window + 1
+    clock.advance(3600)
+    assert await sender(pool, client, settings, clock, "b").deliver_pending() == 7
+    assert len(fake.messages_in(CHANNEL)) == 1
+    assert await pool.fetchval("SELECT count(*) FROM alerts WHERE status = 'delivered'") == 7
+    assert await pool.fetchval("SELECT count(DISTINCT message_id) FROM outbox") == 1
+
+
+async def test_a_slow_send_keeps_its_lease(
+    pool: Pool, fake: FakeDiscord, client: discord.Client
+) -> None:
+    """A send that outlasts the lease renews it: no other sender takes the message over."""
+    settings = config(fake, "alerts.delivery_lease_seconds=1",
+                      "discord.request_timeout_seconds=10")  # fmt: skip
+    real_clock = lambda: datetime.now(UTC)  # noqa: E731 - leases compare against real time here
+    await alerts_for_channel(pool, settings, ManualClock(NOW))
+    fake.create_message_delay = 2.5  # Discord stored it, the answer takes 2.5 leases
+    slow = asyncio.create_task(sender(pool, client, settings, real_clock, "a").deliver_pending())
+    other = sender(pool, client, settings, real_clock, "b")
+    taken = 0
+    for _ in range(10):  # 2 s of another sender polling
+        await asyncio.sleep(0.2)
+        taken += await other.deliver_pending()
+    holder = await pool.fetchrow("SELECT leased_by, lease_expires_at, status FROM outbox")
+    assert holder is not None
+    assert dict(holder) | {"lease_expires_at": None} == {
+        "leased_by": "a", "lease_expires_at": None, "status": "sending"}  # fmt: skip
+    assert holder["lease_expires_at"] > datetime.now(UTC)
+    assert await slow == 1
+    assert taken == 0
+    assert (posts(fake), lookups(fake)) == (1, 0)
+    assert await pool.fetchval("SELECT count(*) FROM delivery_attempts") == 1
+
+
+async def test_without_read_message_history_the_nonce_still_guards_a_resend(
+    pool: Pool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with FakeDiscord() as server:
+        build(server, without=Permission.READ_MESSAGE_HISTORY)
+        with server.patch_discord():
+            bot = discord.Client(intents=discord.Intents.none())
+            await bot.login(BOT_TOKEN)
+            try:
+                clock = ManualClock(NOW)
+                settings = config(server)
+                await alerts_for_channel(pool, settings, clock)
+                await crash_after_discord_accepted(sender(pool, bot, settings, clock, "a"),
+                                                   monkeypatch)  # fmt: skip
+                clock.advance(61)
+                assert await sender(pool, bot, settings, clock, "b").deliver_pending() == 1
+            finally:
+                await bot.close()
+        assert len(server.messages_in(CHANNEL)) == 1  # the lookup was refused; the nonce held
+        assert [r.status for r in server.requests if r.method == "GET"
+                and r.path.endswith("/messages")] == [403]  # fmt: skip

@@ -9,6 +9,7 @@ from datetime import timedelta
 import aiohttp
 import pytest
 
+from bot.discord_delivery import USER_AGENT, Webhook, discord_session
 from core.alerts.card import AlertCard, embed, plain
 from core.alerts.service import AlertService
 from core.alerts.webhook import WebhookDelivery
@@ -32,18 +33,21 @@ async def fake() -> AsyncIterator[FakeDiscordWebhook]:
 
 
 class Setup:
-    def __init__(self, pool: Pool, session: aiohttp.ClientSession, url: str) -> None:
+    def __init__(
+        self, pool: Pool, session: aiohttp.ClientSession, fake: FakeDiscordWebhook
+    ) -> None:
         self.pool = pool
         self.clock = ManualClock(NOW)
         self.settings: Settings = load_settings(None, parse_cli_overrides([
-            f"discord.webhook_url={url}", "alerts.delivery=webhook",
-            "resilience.backoff_base_seconds=0.01", "resilience.max_attempts=2",
+            f"discord.webhook_url={fake.url}", f"discord.api_base_url={fake.base_url}",
+            "alerts.delivery=webhook", "resilience.backoff_base_seconds=0.01",
         ]), {}).settings  # fmt: skip
         alerts = AlertService(pool, lambda: self.settings, self.clock)
         self.scorer = Scorer(pool, lambda: self.settings, self.clock, alerts.evaluate)
         self.baselines = BaselineService(pool, lambda: self.settings, self.clock,
                                          lambda keys: self.scorer.rescore(keys=keys))  # fmt: skip
-        self.delivery = WebhookDelivery(pool, session, lambda: self.settings, breaker_factory(),
+        webhook = Webhook(session, lambda: self.settings)
+        self.delivery = WebhookDelivery(pool, webhook, lambda: self.settings, breaker_factory(),
                                         self.clock, "test")  # fmt: skip
         self.market = Market(pool)
 
@@ -68,8 +72,8 @@ class Setup:
 
 @pytest.fixture
 async def setup(pool: Pool, fake: FakeDiscordWebhook) -> AsyncIterator[Setup]:
-    async with aiohttp.ClientSession() as session:
-        yield Setup(pool, session, fake.url)
+    async with discord_session() as session:
+        yield Setup(pool, session, fake)
 
 
 def metric(name: str, **labels: str) -> float:
@@ -105,16 +109,23 @@ async def test_429_is_honoured_and_5xx_retried_later(
     assert await setup.delivery.deliver_pending() == 1  # waited, then sent
     assert fake.requests == 2
     await setup.deals(["DDR4 B"])
-    fake.fail_next(503)
-    fake.fail_next(503)  # both attempts of the call fail
+    fake.fail_next(503)  # discord.py waits a second and tries again
+    assert await setup.delivery.deliver_pending() == 1
+    assert fake.requests == 4
+    await setup.deals(["DDR4 C"])
+    s = setup.settings
+    setup.settings = s.model_copy(update={
+        "discord": s.discord.model_copy(update={"request_timeout_seconds": 0.5})})  # fmt: skip
+    fake.fail_next(503)  # discord.py's wait before its retry outlasts the timeout: retried later
     assert await setup.delivery.deliver_pending() == 0
     row = await setup.pool.fetchrow("SELECT * FROM outbox WHERE status = 'pending'")
     assert row is not None
-    assert "HTTP 503" in row["last_error"]
+    assert "timed out" in row["last_error"]
     attempts = await setup.pool.fetch("SELECT outcome FROM delivery_attempts ORDER BY id")
-    assert [a["outcome"] for a in attempts] == ["delivered", "retryable"]
+    assert [a["outcome"] for a in attempts] == ["delivered", "delivered", "retryable"]
     setup.clock.advance(31)
     assert await setup.delivery.deliver_pending() == 1
+    assert {a.split(")")[0] for a in fake.user_agents} == {USER_AGENT.split(")")[0]}
 
 
 async def test_500s_then_429_then_a_hang_delay_delivery_and_lose_nothing(

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from bot.discord_delivery import BotChannels
 from core.alerts.channel import ChannelDelivery
 from core.resilience import breaker_factory
 from tests.bot.harness import DEALS, GUILD, Harness
@@ -73,5 +74,6 @@ class Seeder:
 
     def delivery(self) -> ChannelDelivery:
         services = self.h.services
-        return ChannelDelivery(services.db.pool, services.http, lambda: services.holder.current,
+        return ChannelDelivery(services.db.pool, BotChannels(self.h.bot),
+                               lambda: services.holder.current,
                                breaker_factory(), lambda: datetime.now(UTC), "test")  # fmt: skip

@@ -157,3 +157,4 @@ async def test_status_shows_services_quota_queue_and_watches(h: Harness, seeded:
     assert "calls used" in text
     assert "0 waiting · 0 running · 0 parked" in text
     assert "1 of 1 active" in text  # this guild's watches, not the other guild's
+    assert "Discord channels, exactly once" in text  # what delivery promises

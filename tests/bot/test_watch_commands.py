@@ -17,7 +17,7 @@ from tests.bot.harness import (
     Harness,
     custom_ids,
 )
-from tests.fakes.discord_api import ChannelArg, OptionValue
+from tests.fakes.discord_api import ChannelArg, OptionValue, Overwrite, Permission
 
 RAM: dict[str, Any] = {"name": "DDR4 RDIMM", "query": "32GB DDR4 ECC RDIMM", "type": "ram"}
 
@@ -253,6 +253,19 @@ async def test_a_channel_the_bot_cannot_post_in_is_named_when_saving(h: Harness)
     assert row["channel_id"] == READ_ONLY
     fine = await h.run("watch edit", {"watch": "DDR4 RDIMM", "channel": ChannelArg(DEALS)})
     assert "cannot post" not in fine.text()
+    assert "Read Message History" not in fine.text()
+
+
+async def test_a_channel_without_read_message_history_is_named_when_saving(h: Harness) -> None:
+    quiet = 1_300_000_000_000_000_099
+    history = int(Permission.READ_MESSAGE_HISTORY)
+    roles = (GUILD, h.fake.guilds[GUILD].bot_role_id)  # @everyone and the bot's own role
+    denied = [Overwrite(role, 0, deny=history) for role in roles if role is not None]
+    h.fake.add_channel(GUILD, quiet, "quiet-deals", overwrites=denied)
+    await h.fake.wait_for(lambda: h.bot.get_channel(quiet) is not None)
+    answer = await h.run("watch add", {**RAM, "channel": ChannelArg(quiet)})
+    assert "without Read Message History" in answer.text()
+    assert "may appear twice" in answer.text()
 
 
 async def test_watch_test_searches_now_and_stores_nothing(h: Harness) -> None:

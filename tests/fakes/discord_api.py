@@ -198,6 +198,12 @@ NONCE_WINDOW_SECONDS = 180.0
 DEFAULT_UPLOAD_LIMIT = 10 * 1024 * 1024
 
 _URL = re.compile(r"^(https?|discord)://\S+$")
+# https://discord.com/developers/docs/reference#user-agent: "Clients using the HTTP API must
+# provide a valid User Agent which specifies information about the client library and
+# version in the following format: User-Agent: DiscordBot ($url, $versionNumber)". Clients
+# may append more; discord.py's default (no comma) is accepted by Discord, so only the
+# "DiscordBot (" start and the closing parenthesis are insisted on.
+USER_AGENT = re.compile(r"^DiscordBot \([^()\s]+[ ,][^()]*\)")
 _MEDIA_URL = re.compile(r"^(https?|attachment)://\S+$")
 _COMMAND_NAME = re.compile(r"^[-_'\w]{1,32}$")
 _USER_MENTION = re.compile(r"<@!?(\d+)>")
@@ -1827,6 +1833,11 @@ class FakeDiscord:
                             body=json.dumps(answer.body).encode())  # fmt: skip
 
     async def _answer(self, request: web.Request, record: RequestRecord) -> _Answer:
+        # Bot-authorised requests only: discord.py answers interactions through its webhook
+        # adapter with aiohttp's default User-Agent, and Discord takes those.
+        agent = request.headers.get("User-Agent", "")
+        if "Authorization" in request.headers and not USER_AGENT.match(agent):
+            raise _fail(400, "User-Agent must be 'DiscordBot ($url, $versionNumber)'", 0)
         route, params = self._match(request.method, record.path)
         await self._read_body(request, record)
         authorized = request.headers.get("Authorization") == f"Bot {self.token}"
@@ -2015,12 +2026,18 @@ class FakeDiscord:
     async def _get_messages(self, ctx: _Ctx) -> _Answer:
         channel = self._channel(ctx.id("channel_id"), P.VIEW_CHANNEL | P.READ_MESSAGE_HISTORY)
         limit = min(max(int(ctx.record.query.get("limit", "50")), 1), 100)
-        found = self.messages.get(channel.id, [])
-        if "before" in ctx.record.query:
-            found = [m for m in found if m.id < int(ctx.record.query["before"])]
-        if "after" in ctx.record.query:
-            found = [m for m in found if m.id > int(ctx.record.query["after"])]
-        return _json([m.data for m in reversed(found)][:limit])
+        query = ctx.record.query
+        found = self.messages.get(channel.id, [])  # oldest first
+        if "before" in query:
+            found = [m for m in found if m.id < int(query["before"])]
+        if "after" in query:
+            found = [m for m in found if m.id > int(query["after"])]
+        # Get Channel Messages (https://discord.com/developers/docs/resources/message#get-channel-messages):
+        # `after` gets the messages right after that id, `before` (or neither) the ones right
+        # before it; either way newest first. A client paging with `after` takes the first
+        # message of a page as the next `after`, so serving the newest ones here would skip.
+        page = found[:limit] if "after" in query and "before" not in query else found[-limit:]
+        return _json([m.data for m in reversed(page)])
 
     async def _typing(self, ctx: _Ctx) -> _Answer:
         self._channel(ctx.id("channel_id"), P.VIEW_CHANNEL | P.SEND_MESSAGES)
