@@ -130,7 +130,9 @@ class DiscordSender(Generic[PortT]):
         settings = self._settings()
         now = self._clock()
         watches = sorted({row["watch_id"] for row in members if row.get("watch_id")})
-        async with self._pool.acquire() as conn:
+        # One transaction: a digest's alerts are recorded together or not at all, so a
+        # crash midway never leaves part of a delivered digest to be sent again alone.
+        async with self._pool.acquire() as conn, conn.transaction():
             for row in members:
                 if result.outcome == "delivered":
                     await repo.record_attempt(conn, row["outbox_id"], self._worker, "delivered",

@@ -204,6 +204,28 @@ async def test_a_digest_resent_after_the_window_is_found_by_its_ref(
     assert await pool.fetchval("SELECT count(DISTINCT message_id) FROM outbox") == 1
 
 
+async def test_a_digest_is_recorded_whole_or_not_at_all(
+    pool: Pool, fake: FakeDiscord, client: discord.Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    clock = ManualClock(NOW)
+    settings = config(fake)
+    await alerts_for_channel(pool, settings, clock, deals=7)
+    real_record, calls = repo.record_attempt, []
+
+    async def dies_midway(*args: Any, **kwargs: Any) -> None:
+        calls.append(args)
+        if len(calls) == 3:
+            raise SystemExit("the process died while recording the digest")
+        await real_record(*args, **kwargs)
+
+    monkeypatch.setattr(repo, "record_attempt", dies_midway)
+    with pytest.raises(SystemExit):
+        await sender(pool, client, settings, clock, "a").deliver_pending()
+    statuses = await pool.fetch("SELECT DISTINCT status FROM outbox")
+    assert [r["status"] for r in statuses] == ["sending"]  # none recorded: all resent together
+    assert await pool.fetchval("SELECT count(*) FROM delivery_attempts") == 0
+
+
 async def test_a_slow_send_keeps_its_lease(
     pool: Pool, fake: FakeDiscord, client: discord.Client
 ) -> None:

@@ -10,7 +10,8 @@ to `discord.http.Route.BASE`, so point `discord.api_base_url` at `base_url` and 
 refuses a request without a `DiscordBot (url, version)` User-Agent, answers `?wait=true`
 with a message object, sends the rate-limit headers and `Via` (discord.py takes a 429
 without it for a Cloudflare ban), and can be scripted to answer 429 (`retry_after` in the
-body and `Retry-After`) or 5xx, or to hang. It records every payload.
+body and `Retry-After`) or 5xx, or to hang, and can answer `delay` seconds after accepting
+a post. It records every payload.
 """
 
 from __future__ import annotations
@@ -58,6 +59,10 @@ class FakeDiscordWebhook:
         self.user_agents: list[str] = []
         self._script: deque[tuple[int, float, bool]] = deque()
         self.remaining_zero_after_each = False
+        # Seconds an accepted post waits before its answer: the message is stored (and in
+        # `payloads`) but the sender has not heard so yet; a sender killed meanwhile posts
+        # it again after a restart (webhooks take no idempotency key).
+        self.delay = 0.0
         self.app = web.Application()
         path = "/api/v10/webhooks/{id}/{token}"
         self.app.router.add_post(path, self._post)
@@ -141,6 +146,8 @@ class FakeDiscordWebhook:
                 {"message": "Invalid Form Body", "errors": problem}, status=400, headers=VIA
             )
         self.payloads.append(body)
+        if self.delay:
+            await asyncio.sleep(self.delay)  # accepted, but slow to answer (see `delay`)
         headers = {"X-RateLimit-Limit": "5", "X-RateLimit-Remaining": "4",
                    "X-RateLimit-Reset-After": "0.05", **VIA}  # fmt: skip
         if self.remaining_zero_after_each:
