@@ -125,7 +125,7 @@ async def one_pass(
                     )
                     async with pool.acquire() as conn:
                         outcome = await upsert_seen(
-                            conn, watch_ids[market], page.listings, datetime.now(UTC)
+                            conn, [watch_ids[market]], page.listings, datetime.now(UTC)
                         )
                     pages += 1
                     listings += outcome.seen

@@ -137,6 +137,8 @@ class Watch(WatchFields):
     avg_calls_per_run: float
     lease_holder: str | None
     lease_expires_at: datetime | None
+    # Watches with the same key make the same eBay search and share it (generated in SQL).
+    search_key: str | None = None
     created_at: datetime
     updated_at: datetime
     muted_until: datetime | None = None

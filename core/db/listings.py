@@ -112,7 +112,7 @@ _FOLLOW_UP = """,
     ),
     hits AS (
         INSERT INTO watch_hits (watch_id, listing_id, first_hit_at, last_hit_at)
-        SELECT $21, id, $22, $22 FROM changes
+        SELECT w.id, c.id, $22, $22 FROM changes c CROSS JOIN unnest($21::bigint[]) AS w(id)
         ON CONFLICT (watch_id, listing_id) DO UPDATE SET last_hit_at = EXCLUDED.last_hit_at
     ),
     prices AS (
@@ -195,7 +195,7 @@ def _unique(listings: Sequence[MarketListing]) -> list[MarketListing]:
 
 
 async def upsert_seen(
-    conn: Connection, watch_id: int, listings: Sequence[MarketListing], now: datetime
+    conn: Connection, watch_ids: Sequence[int], listings: Sequence[MarketListing], now: datetime
 ) -> PageOutcome:
     """Store a search page: new listings, re-seen ones (price, last seen, reactivation),
     the watch's hits, price history and extraction jobs, in one statement."""
@@ -203,13 +203,13 @@ async def upsert_seen(
         return PageOutcome()
     unique = _unique(listings)
     marketplace = unique[0].marketplace.value
-    row = await conn.fetchrow(UPSERT_SEEN, marketplace, *_columns(unique), watch_id, now)
+    row = await conn.fetchrow(UPSERT_SEEN, marketplace, *_columns(unique), list(watch_ids), now)
     assert row is not None
     return PageOutcome(**dict(row))
 
 
 async def upsert_sold(
-    conn: Connection, watch_id: int, sales: Sequence[SoldListing], now: datetime
+    conn: Connection, watch_ids: Sequence[int], sales: Sequence[SoldListing], now: datetime
 ) -> PageOutcome:
     """Record sold items from Marketplace Insights: new ones arrive inactive with a sold price."""
     if not sales:
@@ -218,7 +218,8 @@ async def upsert_sold(
     unique = [s.listing for s in by_id.values()]
     sold_at = [by_id[x.item_id].sold_at for x in unique]
     marketplace = unique[0].marketplace.value
-    row = await conn.fetchrow(UPSERT_SOLD, marketplace, *_columns(unique), watch_id, now, sold_at)
+    row = await conn.fetchrow(UPSERT_SOLD, marketplace, *_columns(unique), list(watch_ids), now,
+                              sold_at)  # fmt: skip
     assert row is not None
     return PageOutcome(**dict(row))
 

@@ -11,24 +11,32 @@ from core.db.pool import Connection
 async def claim_due(
     conn: Connection, holder: str, now: datetime, lease_seconds: float, limit: int
 ) -> list[dict[str, Any]]:
-    """Lease up to `limit` due, enabled watches nobody else holds (oldest due first).
+    """Lease up to `limit` due, enabled watches nobody else holds (oldest due first), and
+    with them every free enabled watch making the same search (`search_key`), due or not:
+    one search serves them all.
 
     SKIP LOCKED lets concurrent processes claim disjoint sets; an expired lease (a crashed
     holder) counts as free.
     """
     rows = await conn.fetch(
         """
-        UPDATE watches w
-        SET lease_holder = $1,
-            lease_expires_at = $2::timestamptz + make_interval(secs => $3::float8)
-        WHERE w.id IN (
-            SELECT id FROM watches
+        WITH due AS (
+            SELECT id, search_key FROM watches
             WHERE enabled AND next_run_at <= $2
               AND (lease_expires_at IS NULL OR lease_expires_at <= $2)
             ORDER BY next_run_at, id
             LIMIT $4
             FOR UPDATE SKIP LOCKED
+        ), sharing AS (
+            SELECT w.id FROM watches w
+            WHERE w.enabled AND w.search_key IN (SELECT search_key FROM due)
+              AND (w.lease_expires_at IS NULL OR w.lease_expires_at <= $2)
+            FOR UPDATE SKIP LOCKED
         )
+        UPDATE watches w
+        SET lease_holder = $1,
+            lease_expires_at = $2::timestamptz + make_interval(secs => $3::float8)
+        WHERE w.id IN (SELECT id FROM due UNION SELECT id FROM sharing)
         RETURNING w.*
         """,
         holder,
@@ -85,11 +93,19 @@ async def release_all(conn: Connection, holder: str) -> int:
 
 
 async def demand(conn: Connection) -> list[tuple[int, float]]:
-    """(poll interval seconds, average calls per run) of every enabled watch."""
+    """(poll interval seconds, average calls per run) of every search the enabled watches
+    make: watches sharing a search count once, at the shortest of their intervals."""
     rows = await conn.fetch(
-        "SELECT poll_interval_seconds, avg_calls_per_run FROM watches WHERE enabled"
+        "SELECT min(poll_interval_seconds) AS poll_interval_seconds, "
+        "max(avg_calls_per_run) AS avg_calls_per_run "
+        "FROM watches WHERE enabled GROUP BY search_key"
     )
     return [(r["poll_interval_seconds"], float(r["avg_calls_per_run"])) for r in rows]
+
+
+async def enabled_count(conn: Connection) -> int:
+    """How many watches are enabled."""
+    return int(await conn.fetchval("SELECT count(*) FROM watches WHERE enabled"))
 
 
 async def due_count(conn: Connection, now: datetime) -> int:

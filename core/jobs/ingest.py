@@ -19,7 +19,7 @@ import contextlib
 import logging
 import os
 import socket
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -124,9 +124,14 @@ class Ingestor:
         interval = timedelta(hours=self._settings().schedule.sweep_interval_hours)
         return watch.last_sweep_at is None or now - watch.last_sweep_at >= interval
 
-    async def run_watch(self, watch: Watch) -> RunResult:
-        """Read the watch's pages and store them; errors end the run, never half a page."""
+    async def run_watch(self, watch: Watch, sharing: Sequence[int] = ()) -> RunResult:
+        """Read the watch's pages and store them; errors end the run, never half a page.
+
+        The watches in `sharing` make the same search: every listing found is a hit for
+        them too, and a sweep's vanished listings are theirs as well.
+        """
         settings = self._settings()
+        served = [watch.id, *sharing]
         started = self._clock()
         sweep = self.is_sweep_due(watch, started)
         max_pages = settings.ebay.sweep_max_pages if sweep else settings.ebay.max_pages_per_run
@@ -150,7 +155,7 @@ class Ingestor:
                     if fresh:
                         async with self._pool.acquire() as conn:
                             outcome = await listing_repo.upsert_seen(
-                                conn, watch.id, fresh, self._clock()
+                                conn, served, fresh, self._clock()
                             )
                         total += outcome
                         _count_ingested(watch, outcome)
@@ -163,14 +168,16 @@ class Ingestor:
             vanished = likely_sold = sold = 0
             if sweep and complete:
                 async with self._pool.acquire() as conn:
-                    vanished, likely_sold = await listing_repo.mark_vanished(
-                        conn, watch.id, started, self._clock(), EARLY_END_MARGIN_HOURS
-                    )
+                    for watch_id in served:
+                        gone, sold_early = await listing_repo.mark_vanished(
+                            conn, watch_id, started, self._clock(), EARLY_END_MARGIN_HOURS
+                        )
+                        vanished, likely_sold = vanished + gone, likely_sold + sold_early
                 LISTINGS_DEACTIVATED.labels("vanished").inc(vanished)
                 SOLD_RECORDED.labels("ended_early").inc(likely_sold)
             if sweep and settings.ebay.marketplace_insights:
                 try:
-                    sold = await self._record_sales(watch, settings)
+                    sold = await self._record_sales(watch, served, settings)
                 except QuotaExhaustedError:
                     raise
                 except ServiceError as exc:
@@ -197,7 +204,7 @@ class Ingestor:
             watch.id, pages, total, sweep, complete, vanished, likely_sold, sold, skipped
         )
 
-    async def _record_sales(self, watch: Watch, settings: Settings) -> int:
+    async def _record_sales(self, watch: Watch, served: list[int], settings: Settings) -> int:
         recorded = 0
         seen: set[str] = set()
         for category in search_categories(watch):
@@ -205,7 +212,7 @@ class Ingestor:
             fresh = [s for s in page.sales if s.listing.item_id not in seen]
             seen.update(s.listing.item_id for s in fresh)
             async with self._pool.acquire() as conn:
-                outcome = await listing_repo.upsert_sold(conn, watch.id, fresh, self._clock())
+                outcome = await listing_repo.upsert_sold(conn, served, fresh, self._clock())
             SOLD_RECORDED.labels("marketplace_insights").inc(outcome.seen)
             recorded += outcome.seen
         return recorded
@@ -236,6 +243,15 @@ class TickResult:
     def new(self) -> int:
         """New listings stored in this pass."""
         return sum(r.outcome.new for r in self.runs)
+
+
+def shared_searches(watches: list[Watch]) -> list[list[Watch]]:
+    """Claimed watches grouped by the search they make, most due first in each group (it
+    runs the search); groups in the order their first watch came."""
+    groups: dict[str, list[Watch]] = {}
+    for watch in watches:
+        groups.setdefault(watch.search_key or f"watch:{watch.id}", []).append(watch)
+    return list(groups.values())
 
 
 class IngestScheduler:
@@ -293,6 +309,7 @@ class IngestScheduler:
                 break
             async with self._pool.acquire() as conn:
                 demand = await schedule_repo.demand(conn)
+                enabled = await schedule_repo.enabled_count(conn)
                 self.stretch = stretch_factor(demand, state.remaining, now, state.reset_at)
                 claimed = await schedule_repo.claim_due(
                     conn,
@@ -302,14 +319,14 @@ class IngestScheduler:
                     self._batch,
                 )
             INGEST_STRETCH.set(self.stretch)
-            WATCHES_ENABLED.set(len(demand))
+            WATCHES_ENABLED.set(enabled)
             if demand:
                 INGEST_INTERVAL.set(min(interval for interval, _ in demand) * self.stretch)
             if not claimed:
                 break
             exhausted = False
-            for row in claimed:
-                run = await self._run(Watch.model_validate(row))
+            for group in shared_searches([Watch.model_validate(row) for row in claimed]):
+                run = await self._run(group[0], group[1:])
                 result.runs.append(run)
                 if run.quota_exhausted is not None:
                     self._pause(run.quota_exhausted)
@@ -321,29 +338,36 @@ class IngestScheduler:
         result.stretch = self.stretch
         return result
 
-    async def _run(self, watch: Watch) -> RunResult:
-        run = await self._ingestor.run_watch(watch)
+    async def _run(self, watch: Watch, sharing: list[Watch]) -> RunResult:
+        """Run `watch`'s search once for it and for the watches `sharing` it; each is then
+        rescheduled by its own interval."""
+        run = await self._ingestor.run_watch(watch, [w.id for w in sharing])
         now = self._clock()
-        interval = timedelta(seconds=watch.poll_interval_seconds * self.stretch)
-        if run.quota_exhausted is not None:
-            next_run = max(now + interval, run.quota_exhausted.reset_at)
-        else:
-            next_run = now + interval
         calls = run.pages + (1 if run.sold_recorded else 0)
-        async with self._pool.acquire() as conn:
-            kept = await schedule_repo.finish_run(
-                conn, watch.id, self.holder, now=now, next_run_at=next_run, calls=calls,
-                swept=run.swept, error=run.error,
-            )  # fmt: skip
-        if not kept:
-            log.warning("lost the lease on watch %d while running it", watch.id)
+        for served in (watch, *sharing):
+            interval = timedelta(seconds=served.poll_interval_seconds * self.stretch)
+            if run.quota_exhausted is not None:
+                next_run = max(now + interval, run.quota_exhausted.reset_at)
+            else:
+                next_run = now + interval
+            async with self._pool.acquire() as conn:
+                kept = await schedule_repo.finish_run(
+                    conn, served.id, self.holder, now=now, next_run_at=next_run, calls=calls,
+                    swept=run.swept, error=run.error,
+                )  # fmt: skip
+            if not kept:
+                log.warning("lost the lease on watch %d while running it", served.id)
         WATCH_RUNS.labels("error" if run.error else "success").inc()
+        shared = (
+            f" (shared with watch(es) {', '.join(str(w.id) for w in sharing)})" if sharing else ""
+        )
         log.info(
-            "watch %d ran: %d page(s), %d listing(s), %d new%s",
+            "watch %d ran: %d page(s), %d listing(s), %d new%s%s",
             watch.id,
             run.pages,
             run.outcome.seen,
             run.outcome.new,
+            shared,
             f"; error: {run.error}" if run.error else "",
             extra={"watch_id": watch.id, "job": "ingest"},
         )

@@ -49,7 +49,7 @@ async def watch_id(pool: Pool) -> int:
 
 async def test_new_page_stores_everything_in_one_statement(pool: Pool, watch_id: int) -> None:
     async with pool.acquire() as conn:
-        outcome = await repo.upsert_seen(conn, watch_id, [item(1), item(2), item(1)], T0)
+        outcome = await repo.upsert_seen(conn, [watch_id], [item(1), item(2), item(1)], T0)
     assert (outcome.seen, outcome.new) == (2, 2)
     row = await pool.fetchrow("SELECT * FROM listings WHERE item_id = $1", item(1).item_id)
     assert row is not None
@@ -68,10 +68,10 @@ async def test_reseen_listing_updates_price_history_and_reactivates(
 ) -> None:
     later = T0 + timedelta(hours=5)
     async with pool.acquire() as conn:
-        await repo.upsert_seen(conn, watch_id, [item(1), item(2)], T0)
+        await repo.upsert_seen(conn, [watch_id], [item(1), item(2)], T0)
         await pool.execute("UPDATE listings SET active = false, ended_at = $1", T0)
         outcome = await repo.upsert_seen(
-            conn, watch_id, [item(1, "35.00"), item(2, title="New title")], later
+            conn, [watch_id], [item(1, "35.00"), item(2, title="New title")], later
         )
     assert (outcome.seen, outcome.new, outcome.price_changed) == (2, 0, 1)
     assert (outcome.title_changed, outcome.reactivated) == (1, 2)
@@ -94,9 +94,11 @@ async def test_reseen_listing_updates_price_history_and_reactivates(
 
 async def test_title_change_after_extraction_queues_a_new_job(pool: Pool, watch_id: int) -> None:
     async with pool.acquire() as conn:
-        await repo.upsert_seen(conn, watch_id, [item(1)], T0)
+        await repo.upsert_seen(conn, [watch_id], [item(1)], T0)
         await pool.execute("UPDATE extraction_jobs SET status = 'done'")
-        await repo.upsert_seen(conn, watch_id, [item(1, title="Changed")], T0 + timedelta(hours=1))
+        await repo.upsert_seen(
+            conn, [watch_id], [item(1, title="Changed")], T0 + timedelta(hours=1)
+        )
     reasons = await pool.fetch("SELECT reason, status FROM extraction_jobs ORDER BY id")
     assert [(r["reason"], r["status"]) for r in reasons] == [
         ("new", "done"),
@@ -106,10 +108,10 @@ async def test_title_change_after_extraction_queues_a_new_job(pool: Pool, watch_
 
 async def test_stale_and_ended_listings_deactivate(pool: Pool, watch_id: int) -> None:
     async with pool.acquire() as conn:
-        await repo.upsert_seen(conn, watch_id, [item(1)], T0)
+        await repo.upsert_seen(conn, [watch_id], [item(1)], T0)
         await repo.upsert_seen(
             conn,
-            watch_id,
+            [watch_id],
             [item(2, auction_end_at=T0 + timedelta(hours=1), buying_options=("AUCTION",))],
             T0 + timedelta(hours=70),
         )
@@ -128,7 +130,7 @@ async def test_vanished_fixed_price_listing_is_likely_sold(pool: Pool, watch_id:
     async with pool.acquire() as conn:
         await repo.upsert_seen(
             conn,
-            watch_id,
+            [watch_id],
             [
                 item(1),
                 item(2),
@@ -136,7 +138,7 @@ async def test_vanished_fixed_price_listing_is_likely_sold(pool: Pool, watch_id:
             ],
             T0,
         )
-        await repo.upsert_seen(conn, watch_id, [item(2)], start)  # the sweep saw only #2
+        await repo.upsert_seen(conn, [watch_id], [item(2)], start)  # the sweep saw only #2
         gone, likely_sold = await repo.mark_vanished(conn, watch_id, start, start, 24)
     assert (gone, likely_sold) == (2, 1)
     rows = {r["item_id"]: r for r in await pool.fetch("SELECT * FROM listings")}
@@ -151,7 +153,7 @@ async def test_vanished_fixed_price_listing_is_likely_sold(pool: Pool, watch_id:
     assert rows[item(3).item_id]["sold_source"] is None  # an auction that vanished: no guess
     # seen again later: the guess was wrong and is withdrawn
     async with pool.acquire() as conn:
-        await repo.upsert_seen(conn, watch_id, [item(1)], start + timedelta(hours=1))
+        await repo.upsert_seen(conn, [watch_id], [item(1)], start + timedelta(hours=1))
     again = await pool.fetchrow("SELECT * FROM listings WHERE item_id = $1", item(1).item_id)
     assert again is not None
     assert (again["active"], again["sold_source"], again["sold_price"]) == (True, None, None)
@@ -160,10 +162,10 @@ async def test_vanished_fixed_price_listing_is_likely_sold(pool: Pool, watch_id:
 async def test_sold_items_are_recorded_inactive_with_price(pool: Pool, watch_id: int) -> None:
     sold_at = T0 - timedelta(days=2)
     async with pool.acquire() as conn:
-        await repo.upsert_seen(conn, watch_id, [item(1)], T0)
+        await repo.upsert_seen(conn, [watch_id], [item(1)], T0)
         outcome = await repo.upsert_sold(
             conn,
-            watch_id,
+            [watch_id],
             [
                 SoldListing(item(1, "38.00"), sold_at, 1),
                 SoldListing(item(7, "30.00"), None, 1),

@@ -20,8 +20,8 @@ async def make_watches(pool: Pool, count: int, due: datetime = T0) -> list[int]:
             await pool.fetchval(
                 "INSERT INTO watches (name, query, component_type, marketplace, threshold, "
                 "poll_interval_seconds, next_run_at) "
-                "VALUES ($1, 'q', 'ram', 'EBAY_US', 80, 900, $2) RETURNING id",
-                f"w{n}",
+                "VALUES ($1, $1, 'ram', 'EBAY_US', 80, 900, $2) RETURNING id",
+                f"w{n}",  # name and query: each watch makes its own search
                 due,
             )
         )
@@ -60,6 +60,50 @@ async def test_only_due_enabled_unleased_watches_are_claimed(pool: Pool) -> None
     assert await claim(pool, "b", T0) == []  # held by a
     assert paused["id"] not in await claim(pool, "c", T0 + timedelta(hours=2))
     assert future not in await claim(pool, "d", T0)
+
+
+async def add(pool: Pool, query: str, due: datetime, max_price: str | None = None,
+              buying: list[str] | None = None, interval: int = 900) -> int:  # fmt: skip
+    value: int = await pool.fetchval(
+        "INSERT INTO watches (name, query, component_type, marketplace, threshold, max_price, "
+        "buying_options, poll_interval_seconds, next_run_at) "
+        "VALUES ($1, $2, 'ram', 'EBAY_US', 80, $3::numeric, $4, $5, $6) RETURNING id",
+        f"w{await pool.fetchval('SELECT count(*) FROM watches')}", query, max_price,
+        buying or [], interval, due,
+    )  # fmt: skip
+    return value
+
+
+async def test_watches_making_the_same_search_are_claimed_together(pool: Pool) -> None:
+    due = await add(pool, "DDR4 32GB ECC", T0, "100")
+    same = await add(pool, "  ddr4   32gb ecc ", T0 + timedelta(hours=1), "100.00",
+                     buying=["FIXED_PRICE", "AUCTION"])  # the default, named  # fmt: skip
+    dearer = await add(pool, "DDR4 32GB ECC", T0 + timedelta(minutes=1), "150")
+    auctions = await add(pool, "DDR4 32GB ECC", T0 + timedelta(minutes=1), "100", ["AUCTION"])
+    keys = {
+        r["id"]: r["search_key"] for r in await pool.fetch("SELECT id, search_key FROM watches")
+    }
+    assert keys[due] == keys[same]
+    assert len({keys[due], keys[dearer], keys[auctions]}) == 3
+    assert await claim(pool, "a", T0) == [due, same]  # not due, but served by the same search
+    # a still holds its two; the other searches are their own
+    assert await claim(pool, "b", T0 + timedelta(minutes=2)) == [dearer, auctions]
+
+
+async def test_a_sharing_watch_held_elsewhere_is_not_claimed_again(pool: Pool) -> None:
+    later = await add(pool, "DDR4", T0 + timedelta(minutes=5))
+    assert await claim(pool, "a", T0 + timedelta(minutes=5)) == [later]
+    due = await add(pool, "ddr4", T0)
+    assert await claim(pool, "b", T0 + timedelta(minutes=5)) == [due]  # a still holds `later`
+
+
+async def test_demand_counts_a_shared_search_once_at_its_shortest_interval(pool: Pool) -> None:
+    await add(pool, "DDR4", T0, interval=900)
+    await add(pool, "ddr4", T0, interval=300)
+    await add(pool, "DDR5", T0, interval=600)
+    async with pool.acquire() as conn:
+        assert sorted(await repo.demand(conn)) == [(300, 1.0), (600, 1.0)]
+        assert await repo.enabled_count(conn) == 3
 
 
 async def test_a_crashed_holders_lease_expires(pool: Pool) -> None:

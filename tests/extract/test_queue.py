@@ -65,7 +65,7 @@ class Env:
             for n, title in enumerate(titles)
         ]
         async with self.pool.acquire() as conn:
-            await upsert_seen(conn, watch, listings, T0 - timedelta(minutes=1))
+            await upsert_seen(conn, [watch], listings, T0 - timedelta(minutes=1))
         await self.due_now()
 
     async def due_now(self) -> None:
