@@ -7,6 +7,9 @@ from typing import Any
 
 from core.db.pool import Connection
 
+# The advisory lock that serialises claiming watches (any constant unique to spt).
+CLAIM_LOCK_KEY = 0x5F7_C1A1
+
 
 async def claim_due(
     conn: Connection, holder: str, now: datetime, lease_seconds: float, limit: int
@@ -15,15 +18,30 @@ async def claim_due(
     with them every free enabled watch making the same search (`search_key`), due or not:
     one search serves them all.
 
-    SKIP LOCKED lets concurrent processes claim disjoint sets; an expired lease (a crashed
-    holder) counts as free.
+    Claims are serialised across processes by a transaction advisory lock: two processes
+    claiming at once could otherwise each take a different due watch of one search and
+    both run it. They are short, so the wait is too. An expired lease (a crashed holder)
+    counts as free.
     """
-    rows = await conn.fetch(
+    async with conn.transaction():
+        await conn.execute("SELECT pg_advisory_xact_lock($1)", CLAIM_LOCK_KEY)
+        rows = await _claim(conn, holder, now, lease_seconds, limit)
+    return sorted((dict(r) for r in rows), key=lambda r: (r["next_run_at"], r["id"]))
+
+
+async def _claim(
+    conn: Connection, holder: str, now: datetime, lease_seconds: float, limit: int
+) -> list[Any]:
+    return await conn.fetch(
         """
         WITH due AS (
-            SELECT id, search_key FROM watches
+            SELECT id, search_key FROM watches d
             WHERE enabled AND next_run_at <= $2
               AND (lease_expires_at IS NULL OR lease_expires_at <= $2)
+              -- a search another process is running now serves this watch next time
+              AND NOT EXISTS (
+                  SELECT 1 FROM watches o
+                  WHERE o.enabled AND o.search_key = d.search_key AND o.lease_expires_at > $2)
             ORDER BY next_run_at, id
             LIMIT $4
             FOR UPDATE SKIP LOCKED
@@ -44,7 +62,6 @@ async def claim_due(
         float(lease_seconds),
         limit,
     )
-    return sorted((dict(r) for r in rows), key=lambda r: (r["next_run_at"], r["id"]))
 
 
 async def finish_run(

@@ -90,11 +90,37 @@ async def test_watches_making_the_same_search_are_claimed_together(pool: Pool) -
     assert await claim(pool, "b", T0 + timedelta(minutes=2)) == [dearer, auctions]
 
 
-async def test_a_sharing_watch_held_elsewhere_is_not_claimed_again(pool: Pool) -> None:
+async def test_a_search_another_process_is_running_waits_for_that_run(pool: Pool) -> None:
     later = await add(pool, "DDR4", T0 + timedelta(minutes=5))
     assert await claim(pool, "a", T0 + timedelta(minutes=5)) == [later]
     due = await add(pool, "ddr4", T0)
-    assert await claim(pool, "b", T0 + timedelta(minutes=5)) == [due]  # a still holds `later`
+    assert await claim(pool, "b", T0 + timedelta(minutes=5)) == []  # a is running its search
+    async with pool.acquire() as conn:
+        await repo.finish_run(conn, later, "a", now=T0 + timedelta(minutes=6),
+                              next_run_at=T0 + timedelta(minutes=21), calls=1, swept=False,
+                              error=None)  # fmt: skip
+    assert await claim(pool, "b", T0 + timedelta(minutes=6)) == [due, later]
+
+
+async def test_concurrent_claims_never_split_a_search(pool: Pool) -> None:
+    """Two processes claiming at once must not each take a due watch of the same search."""
+    for n in range(6):
+        for query in ("DDR4", "ddr4 ", " DDR4"):
+            await add(pool, f"{query} lot{n}", T0)
+    keys = {
+        r["id"]: r["search_key"] for r in await pool.fetch("SELECT id, search_key FROM watches")
+    }
+    by_key: dict[str, set[str]] = {}
+    claimed = 0
+    for _ in range(6):  # rounds of four processes claiming at once; leases are kept
+        claims = await asyncio.gather(*(claim(pool, f"p{n}", T0, 2) for n in range(4)))
+        for holder, watches in enumerate(claims):
+            for watch in watches:
+                by_key.setdefault(keys[watch], set()).add(f"p{holder}")
+            claimed += len(watches)
+    assert claimed == 18  # every watch once ...
+    assert len(by_key) == 6
+    assert all(len(holders) == 1 for holders in by_key.values())  # ... each search by one
 
 
 async def test_demand_counts_a_shared_search_once_at_its_shortest_interval(pool: Pool) -> None:
