@@ -18,7 +18,7 @@ minutes from a listing appearing to spt storing it (listing to alert adds extrac
 scoring, not measured here), and per cycle whether every watch was served exactly once
 (no search ran twice, none was missed).
 
-    .venv/bin/python -m benchmarks.scale [--watches 10000] [--guilds 1000] [--cycles 3]
+    .venv/bin/python -m benchmarks.scale [--feeds] [--watches 10000] [--guilds 1000] [--cycles 3]
 """
 
 from __future__ import annotations
@@ -74,11 +74,12 @@ MARKETS = ["EBAY_US"] * 7 + ["EBAY_GB", "EBAY_DE", "EBAY_AU"]
 INTERVALS = [900] * 6 + [1800] * 3 + [3600]
 
 
-def bench_settings(base_url: str) -> Settings:
+def bench_settings(base_url: str, feeds: bool) -> Settings:
     overrides = parse_cli_overrides([
         f"ebay.api_base_url={base_url}", f"ebay.client_id={DEFAULT_CLIENT_ID}",
         f"ebay.client_secret={DEFAULT_CLIENT_SECRET}", "ebay.requests_per_second=100",
         "ebay.burst=1000", "ebay.daily_call_budget=10000000", "ebay.page_size=200",
+        f"ebay.category_feeds={'true' if feeds else 'false'}",
     ])  # fmt: skip
     return load_settings(None, overrides, {}).settings
 
@@ -116,6 +117,7 @@ async def cycle(schedulers: list[IngestScheduler], pool: Pool, at: datetime) -> 
     ticks = await asyncio.gather(*(s.tick() for s in schedulers))
     seconds = time.perf_counter() - started
     runs = [run for tick in ticks for run in tick.runs]
+    feed_runs = [run for tick in ticks for run in tick.feed_runs]
     after = await pool.fetchval("SELECT coalesce(sum(calls_used), 0) FROM ebay_quota")
     ran_keys = await pool.fetch(
         "SELECT w.search_key, count(*) AS runs FROM watches w "
@@ -128,7 +130,9 @@ async def cycle(schedulers: list[IngestScheduler], pool: Pool, at: datetime) -> 
     return {
         "calls": int(after - before),
         "runs": len(runs),
-        "errors": sum(1 for r in runs if r.error),
+        "feed_runs": len(feed_runs),
+        "feeds_run_twice": len(feed_runs) - len({r.feed_id for r in feed_runs}),
+        "errors": sum(1 for r in runs if r.error) + sum(1 for f in feed_runs if f.error),
         "searches_run_twice": sum(1 for r in ran_keys if r["runs"] > 1),
         "watches_left_due": int(stale),
         "seconds": round(seconds, 2),
@@ -163,7 +167,7 @@ async def main(args: argparse.Namespace) -> dict[str, Any]:
 
 async def simulate(args: argparse.Namespace, url: str, base_url: str, clock: ManualClock,
                    catalog: Any, searches: int) -> dict[str, Any]:  # fmt: skip
-    settings = bench_settings(base_url)
+    settings = bench_settings(base_url, args.feeds)
     pools = [await create_pool(url, DatabaseSettings(pool_min_size=1, pool_max_size=4))
              for _ in range(args.processes)]  # fmt: skip
     try:
@@ -188,6 +192,7 @@ async def simulate(args: argparse.Namespace, url: str, base_url: str, clock: Man
     per_cycle = statistics.mean(steady)
     per_day = cycles[0]["calls"] + per_cycle * (timedelta(days=1) / CYCLE - 1)
     return {
+        "mode": "category feeds" if args.feeds else "shared searches",
         "watches": args.watches,
         "guilds": args.guilds,
         "processes": args.processes,
@@ -227,6 +232,7 @@ def parse(argv: list[str]) -> argparse.Namespace:
     parser.add_argument("--processes", type=int, default=3)
     parser.add_argument("--catalog", type=int, default=20_000)
     parser.add_argument("--seed", type=int, default=14)
+    parser.add_argument("--feeds", action="store_true", help="ebay.category_feeds on")
     return parser.parse_args(argv)
 
 

@@ -169,6 +169,14 @@ class EbaySettings(Section):
     marketplace_insights: bool = reloadable(
         False, "poll sold items (needs Marketplace Insights access)"
     )
+    category_feeds: bool = reloadable(
+        False,
+        "read each marketplace's categories newest first and match watches locally, so eBay "
+        "calls grow with new listings, not with watches",
+    )
+    feed_max_pages: int = reloadable(
+        5, "pages a category feed reads per run before it stops (200 items each)", ge=1, le=50
+    )
 
 
 class ResilienceSettings(Section):

@@ -137,8 +137,13 @@ class Watch(WatchFields):
     avg_calls_per_run: float
     lease_holder: str | None
     lease_expires_at: datetime | None
-    # Watches with the same key make the same eBay search and share it (generated in SQL).
+    # Generated in SQL: the search it makes (watches with the same key share it), its
+    # query's terms for local matching, and the categories a category feed reads for it.
     search_key: str | None = None
+    query_required: list[str] = Field(default_factory=list)
+    query_excluded: list[str] = Field(default_factory=list)
+    query_groups: list[str] = Field(default_factory=list)
+    feed_categories: list[str] = Field(default_factory=list)
     created_at: datetime
     updated_at: datetime
     muted_until: datetime | None = None

@@ -12,7 +12,12 @@ CLAIM_LOCK_KEY = 0x5F7_C1A1
 
 
 async def claim_due(
-    conn: Connection, holder: str, now: datetime, lease_seconds: float, limit: int
+    conn: Connection,
+    holder: str,
+    now: datetime,
+    lease_seconds: float,
+    limit: int,
+    feeds: bool = False,
 ) -> list[dict[str, Any]]:
     """Lease up to `limit` due, enabled watches nobody else holds (oldest due first), and
     with them every free enabled watch making the same search (`search_key`), due or not:
@@ -21,16 +26,17 @@ async def claim_due(
     Claims are serialised across processes by a transaction advisory lock: two processes
     claiming at once could otherwise each take a different due watch of one search and
     both run it. They are short, so the wait is too. An expired lease (a crashed holder)
-    counts as free.
+    counts as free. With `feeds` (ebay.category_feeds), watches a category feed serves
+    make no search of their own and are never claimed here.
     """
     async with conn.transaction():
         await conn.execute("SELECT pg_advisory_xact_lock($1)", CLAIM_LOCK_KEY)
-        rows = await _claim(conn, holder, now, lease_seconds, limit)
+        rows = await _claim(conn, holder, now, lease_seconds, limit, feeds)
     return sorted((dict(r) for r in rows), key=lambda r: (r["next_run_at"], r["id"]))
 
 
 async def _claim(
-    conn: Connection, holder: str, now: datetime, lease_seconds: float, limit: int
+    conn: Connection, holder: str, now: datetime, lease_seconds: float, limit: int, feeds: bool
 ) -> list[Any]:
     return await conn.fetch(
         """
@@ -38,6 +44,7 @@ async def _claim(
             SELECT id, search_key FROM watches d
             WHERE enabled AND next_run_at <= $2
               AND (lease_expires_at IS NULL OR lease_expires_at <= $2)
+              AND NOT ($5 AND cardinality(feed_categories) > 0)
               -- a search another process is running now serves this watch next time
               AND NOT EXISTS (
                   SELECT 1 FROM watches o
@@ -49,6 +56,7 @@ async def _claim(
             SELECT w.id FROM watches w
             WHERE w.enabled AND w.search_key IN (SELECT search_key FROM due)
               AND (w.lease_expires_at IS NULL OR w.lease_expires_at <= $2)
+              AND NOT ($5 AND cardinality(w.feed_categories) > 0)
             FOR UPDATE SKIP LOCKED
         )
         UPDATE watches w
@@ -61,6 +69,7 @@ async def _claim(
         now,
         float(lease_seconds),
         limit,
+        feeds,
     )
 
 
@@ -109,13 +118,16 @@ async def release_all(conn: Connection, holder: str) -> int:
     return int(result.rsplit(" ", 1)[-1])
 
 
-async def demand(conn: Connection) -> list[tuple[int, float]]:
+async def demand(conn: Connection, feeds: bool = False) -> list[tuple[int, float]]:
     """(poll interval seconds, average calls per run) of every search the enabled watches
-    make: watches sharing a search count once, at the shortest of their intervals."""
+    make: watches sharing a search count once, at the shortest of their intervals. With
+    `feeds`, watches a category feed serves make none (`core.db.feeds.demand` has theirs)."""
     rows = await conn.fetch(
         "SELECT min(poll_interval_seconds) AS poll_interval_seconds, "
         "max(avg_calls_per_run) AS avg_calls_per_run "
-        "FROM watches WHERE enabled GROUP BY search_key"
+        "FROM watches WHERE enabled AND NOT ($1 AND cardinality(feed_categories) > 0) "
+        "GROUP BY search_key",
+        feeds,
     )
     return [(r["poll_interval_seconds"], float(r["avg_calls_per_run"])) for r in rows]
 

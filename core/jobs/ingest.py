@@ -22,12 +22,15 @@ import socket
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
+from core.db import feeds as feeds_repo
 from core.db import listings as listing_repo
 from core.db import schedule as schedule_repo
 from core.db.listings import PageOutcome
 from core.db.pool import Pool
 from core.jobs.fairness import stretch_factor
+from core.jobs.feeds import FeedRun, FeedRunner
 from core.marketplace.client import EbayClient, SearchRequest, effective_buying_options
 from core.marketplace.conditions import condition_ids_for
 from core.marketplace.quota import DailyBudget, QuotaExhaustedError, QuotaState
@@ -231,18 +234,19 @@ class TickResult:
     """What one scheduler pass did."""
 
     runs: list[RunResult] = field(default_factory=list)
+    feed_runs: list[FeedRun] = field(default_factory=list)
     paused_until: datetime | None = None
     stretch: float = 1.0
 
     @property
     def ingested(self) -> int:
         """Listings read in this pass (new and re-seen)."""
-        return sum(r.outcome.seen for r in self.runs)
+        return sum(r.outcome.seen for r in self.runs) + sum(r.outcome.seen for r in self.feed_runs)
 
     @property
     def new(self) -> int:
         """New listings stored in this pass."""
-        return sum(r.outcome.new for r in self.runs)
+        return sum(r.outcome.new for r in self.runs) + sum(r.outcome.new for r in self.feed_runs)
 
 
 def shared_searches(watches: list[Watch]) -> list[list[Watch]]:
@@ -273,6 +277,7 @@ class IngestScheduler:
         self._client = client
         self._budget = budget
         self._settings = settings
+        self._feeds = FeedRunner(pool, client, settings, clock)
         self._clock = clock
         self.holder = holder or process_id()
         self._batch = batch
@@ -307,24 +312,37 @@ class IngestScheduler:
                 self._pause(state)
                 result.paused_until = self.paused_until
                 break
+            feeds = self._settings().ebay.category_feeds
+            lease = self._settings().schedule.lease_seconds
             async with self._pool.acquire() as conn:
-                demand = await schedule_repo.demand(conn)
+                demand = await schedule_repo.demand(conn, feeds)
+                if feeds:
+                    await feeds_repo.sync(conn, now)
+                    demand += await feeds_repo.demand(conn)
                 enabled = await schedule_repo.enabled_count(conn)
                 self.stretch = stretch_factor(demand, state.remaining, now, state.reset_at)
                 claimed = await schedule_repo.claim_due(
-                    conn,
-                    self.holder,
-                    self._clock(),
-                    self._settings().schedule.lease_seconds,
-                    self._batch,
+                    conn, self.holder, self._clock(), lease, self._batch, feeds
                 )
+                due_feeds = (
+                    await feeds_repo.claim_due(conn, self.holder, self._clock(), lease,
+                                               self._batch)
+                    if feeds else []
+                )  # fmt: skip
             INGEST_STRETCH.set(self.stretch)
             WATCHES_ENABLED.set(enabled)
             if demand:
                 INGEST_INTERVAL.set(min(interval for interval, _ in demand) * self.stretch)
-            if not claimed:
+            if not claimed and not due_feeds:
                 break
             exhausted = False
+            for feed in due_feeds:
+                ran = await self._run_feed(feed)
+                result.feed_runs.append(ran)
+                if ran.quota_exhausted is not None:
+                    self._pause(ran.quota_exhausted)
+                    result.paused_until = self.paused_until
+                    exhausted = True
             for group in shared_searches([Watch.model_validate(row) for row in claimed]):
                 run = await self._run(group[0], group[1:])
                 result.runs.append(run)
@@ -373,6 +391,23 @@ class IngestScheduler:
         )
         return run
 
+    async def _run_feed(self, feed: dict[str, Any]) -> FeedRun:
+        run = await self._feeds.run(feed)
+        async with self._pool.acquire() as conn:
+            kept = await feeds_repo.finish(
+                conn, feed, self.holder, now=self._clock(), stretch=self.stretch,
+                calls=run.pages, swept=run.swept, error=run.error,
+            )  # fmt: skip
+        if not kept:
+            log.warning("lost the lease on feed %s/%s while running it", run.marketplace,
+                        run.category_id)  # fmt: skip
+        WATCH_RUNS.labels("error" if run.error else "success").inc()
+        log.info("feed %s/%s ran: %d page(s), %d listing(s), %d new, %d hit(s)%s",
+                 run.marketplace, run.category_id, run.pages, run.outcome.seen,
+                 run.outcome.new, run.hits, f"; error: {run.error}" if run.error else "",
+                 extra={"job": "ingest"})  # fmt: skip
+        return run
+
     def _pause(self, state: QuotaState) -> None:
         if self.paused_until != state.reset_at:
             log.warning(
@@ -388,6 +423,7 @@ class IngestScheduler:
         """Give back every lease this process holds."""
         async with self._pool.acquire() as conn:
             await schedule_repo.release_all(conn, self.holder)
+            await feeds_repo.release_all(conn, self.holder)
 
     async def run_forever(self, stop: asyncio.Event) -> None:
         """Tick until `stop` is set; errors are logged and counted, never fatal."""
