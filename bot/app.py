@@ -28,10 +28,12 @@ from core.alerts.service import destination_mode as alert_destination
 from core.alerts.webhook import WebhookDelivery
 from core.browse import ListingBrowser
 from core.config_reload import SettingsHolder, watch_config
+from core.db import alerts as outbox_repo
 from core.db import extraction as extraction_repo
 from core.db import listings as listing_repo
 from core.db import scores as scores_repo
 from core.db.migrate import migrate
+from core.db.notify import Listener
 from core.db.pool import Database, open_database
 from core.extract.service import Extractor
 from core.jobs.extract import ExtractionWorker, run_workers
@@ -66,6 +68,10 @@ __all__ = ["IngestStatus", "Services", "demo", "open_services", "run", "start_pi
 log = logging.getLogger(__name__)
 USER_AGENT = "spt (+https://github.com/spt-dev/spt)"
 DEMO_CATALOG = 12000
+# Woken or due delivery passes start at least this long after the last one ended: a burst
+# of new alerts (each created in a transaction of its own) goes out in one or two passes,
+# and the loop is never busier than the one-second poll it replaced.
+DELIVERY_MIN_GAP_SECONDS = 1.0
 
 
 @dataclass
@@ -268,13 +274,26 @@ def start_pipeline(
         lambda stop: run_workers(services.db.pool, services.extractor, settings, utc_now,
                                  process_id(), stop, on_stored=services.score_listings),
     )  # fmt: skip
-    deliveries = _deliveries(services, channels)
+    deliveries, kinds = _deliveries(services, channels)
+    # New and rescheduled outbox messages wake the senders (a NOTIFY at commit, on a
+    # connection of its own); retries and expired leases run them when due; the poll is
+    # the fallback, e.g. while that connection is being re-established.
+    listener = Listener(services.db.dsn, outbox_repo.OUTBOX_CHANNEL, kinds)
+    supervisor.spawn("outbox-listener", listener.run)
 
     async def deliver() -> None:
         for delivery in deliveries:
             await delivery.deliver_pending()
 
-    supervisor.every("delivery", lambda: 1.0, deliver)
+    async def next_due() -> float | None:
+        async with services.db.pool.acquire() as conn:
+            due = await outbox_repo.next_due(conn, kinds)
+        return None if due is None else (due - utc_now()).total_seconds()
+
+    supervisor.every(
+        "delivery", lambda: holder.current.alerts.delivery_poll_seconds, deliver,
+        wake=listener.wake, next_due=next_due, min_gap=DELIVERY_MIN_GAP_SECONDS,
+    )  # fmt: skip
     if discord_check is not None:
         services.health.register("discord", discord_check)
     supervisor.every(
@@ -283,20 +302,26 @@ def start_pipeline(
     )  # fmt: skip
 
 
-def _deliveries(services: Services, channels: ChannelPort | None) -> list[Delivery]:
+def _deliveries(
+    services: Services, channels: ChannelPort | None
+) -> tuple[list[Delivery], list[str]]:
+    """This process's senders, and the outbox destination kinds they send."""
     settings = lambda: services.holder.current  # noqa: E731
     pool, breakers = services.db.pool, breaker_factory()  # one Discord circuit per process
     deliveries: list[Delivery] = [ConsoleDelivery(pool, utc_now, f"{process_id()}/console")]
+    kinds = ["console"]
     if services.discord_http is not None:
         from bot.discord_delivery import Webhook
 
         webhook = Webhook(services.discord_http, settings)
         deliveries.append(WebhookDelivery(pool, webhook, settings, breakers, utc_now,
                                           f"{process_id()}/webhook"))  # fmt: skip
+        kinds.append("webhook")
     if channels is not None:
         deliveries.append(ChannelDelivery(pool, channels, settings, breakers, utc_now,
                                           f"{process_id()}/channels"))  # fmt: skip
-    return deliveries
+        kinds.append("discord_channel")
+    return deliveries, kinds
 
 
 async def _serve(services: Services, stop: asyncio.Event) -> None:

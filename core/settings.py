@@ -306,6 +306,13 @@ class AlertSettings(Section):
         ge=1,
         le=3600,
     )
+    delivery_poll_seconds: float = reloadable(
+        30.0,
+        "how often senders look at the outbox unasked: new alerts wake them at once (a "
+        "PostgreSQL notification) and retries when due; this is the fallback",
+        ge=1,
+        le=3600,
+    )
 
 
 class ScheduleSettings(Section):

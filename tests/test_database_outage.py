@@ -102,4 +102,7 @@ def test_every_loop_recovers_from_a_database_outage_without_a_restart(
         wait(lambda: asyncio.run(stuck(url)) == {"jobs": 0, "outbox": 0, "undelivered": 0},
              "no stuck lease and every alert delivered", 120)  # fmt: skip
         print(f"every loop succeeded again {recovered:.0f} s after the database came back")
+        # Delivery's LISTEN connection (outside the pool) came back too, not only its poll.
+        wait(lambda: any("listening for spt_outbox again" in line for line in demo.logs),
+             "the outbox listener reconnected", 30)  # fmt: skip
     assert any("failed" in line for line in demo.logs), "the outage went unnoticed in the logs"

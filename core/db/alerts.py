@@ -1,4 +1,13 @@
-"""SQL for alerts and the delivery outbox."""
+"""SQL for alerts and the delivery outbox.
+
+Every change that makes an outbox message ready to send, or schedules it again (a new
+message, a retry, a dead sender's message taken back, a restored alert), sends a NOTIFY on
+`OUTBOX_CHANNEL` with the message's destination kind as payload, in the same transaction:
+PostgreSQL delivers it at commit, so a woken sender always finds the row, and a rolled
+back change wakes nobody. The senders listen (`core.db.notify`) and fall back to a slow poll.
+Every write to `outbox` is in this module, so the notifications are sent here rather than
+by a trigger; SQL written by hand (a message requeued from psql) is found by that poll.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +17,10 @@ from decimal import Decimal
 from typing import Any
 
 from core.db.pool import Connection
+
+# The channel outbox changes are announced on; the payload is the destination kind.
+OUTBOX_CHANNEL = "spt_outbox"
+_NOTIFY = "SELECT pg_notify($1, $2)"
 
 _WATCH_COLUMNS = ", ".join(
     f"w.{c} AS w_{c}"
@@ -103,6 +116,7 @@ async def create(
             f"alert:{watch_id}:{listing_id}:{sequence}", destination_kind, destination, now,
         )  # fmt: skip
         await conn.execute("UPDATE alerts SET outbox_id = $1 WHERE id = $2", outbox_id, alert_id)
+        await conn.execute(_NOTIFY, OUTBOX_CHANNEL, destination_kind)
     return alert_id
 
 
@@ -250,18 +264,23 @@ async def retry_later(
             "VALUES ($1, $2, $3, $4, $5)",
             outbox_id, now, outcome, error[:2000], http_status,
         )  # fmt: skip
-        status: str | None = await conn.fetchval(
+        row = await conn.fetchrow(
             """
             UPDATE outbox SET
                 status = CASE WHEN attempts >= $4 THEN 'failed' ELSE 'pending' END,
                 next_attempt_at = $3::timestamptz + make_interval(secs => $5::float8),
                 last_error = $6, leased_by = NULL, lease_expires_at = NULL
             WHERE id = $1 AND leased_by = $2
-            RETURNING status
+            RETURNING status, destination_kind
             """,
             outbox_id, worker, now, max_attempts, delay_seconds, error[:2000],
         )  # fmt: skip
-        if status == "failed":
+        status: str | None = None if row is None else row["status"]
+        if status == "pending":
+            # Not ready yet: listeners learn when it comes due (`next_due`).
+            assert row is not None
+            await conn.execute(_NOTIFY, OUTBOX_CHANNEL, row["destination_kind"])
+        elif status == "failed":
             await conn.execute(
                 "UPDATE alerts SET status = 'failed' WHERE outbox_id = $1 AND status = 'queued'",
                 outbox_id,
@@ -275,12 +294,38 @@ async def reclaim_outbox(conn: Connection, now: datetime) -> int:
     Senders renew their lease while a send lasts, so an expired one means the sender died.
     The resend then looks for the message first (channels); webhooks may repeat it once.
     """
-    result = await conn.execute(
-        "UPDATE outbox SET status = 'pending', leased_by = NULL, lease_expires_at = NULL "
-        "WHERE status = 'sending' AND lease_expires_at <= $1",
-        now,
+    # One statement, so the notification commits with the rows (one per destination kind).
+    reclaimed = await conn.fetchval(
+        """
+        WITH reclaimed AS (
+            UPDATE outbox SET status = 'pending', leased_by = NULL, lease_expires_at = NULL
+            WHERE status = 'sending' AND lease_expires_at <= $1
+            RETURNING destination_kind
+        ), kinds AS (
+            SELECT destination_kind, count(*) AS n FROM reclaimed GROUP BY destination_kind
+        )
+        SELECT coalesce(sum(n), 0) FROM kinds, LATERAL (SELECT pg_notify($2, destination_kind)) s
+        """,
+        now, OUTBOX_CHANNEL,
+    )  # fmt: skip
+    return int(reclaimed)
+
+
+async def next_due(conn: Connection, kinds: Sequence[str]) -> datetime | None:
+    """When the next outbox message of these destination kinds becomes claimable without
+    anyone announcing it: the earliest pending `next_attempt_at` (a retry's back-off, or
+    ready now) or sending lease that runs out (a dead sender's). None when there is none."""
+    due: datetime | None = await conn.fetchval(
+        """
+        SELECT least(
+            (SELECT min(next_attempt_at) FROM outbox
+             WHERE status = 'pending' AND destination_kind = ANY($1::text[])),
+            (SELECT min(lease_expires_at) FROM outbox
+             WHERE status = 'sending' AND destination_kind = ANY($1::text[])))
+        """,
+        list(kinds),
     )
-    return int(result.rsplit(" ", 1)[-1])
+    return due
 
 
 async def delivered_since(conn: Connection, kind: str, since: datetime) -> int:
@@ -360,12 +405,14 @@ async def restore(conn: Connection, guild_id: int | None, alert_id: int, now: da
         if row is None:
             return False
         if row["status"] == "queued" and row["outbox_id"] is not None:
-            await conn.execute(
+            kind = await conn.fetchval(
                 "UPDATE outbox SET status = 'pending', next_attempt_at = $2 "
-                "WHERE id = $1 AND status = 'cancelled'",
+                "WHERE id = $1 AND status = 'cancelled' RETURNING destination_kind",
                 row["outbox_id"],
                 now,
             )
+            if kind is not None:
+                await conn.execute(_NOTIFY, OUTBOX_CHANNEL, kind)
     return True
 
 

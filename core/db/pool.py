@@ -6,7 +6,7 @@ import json
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import asyncpg
 from asyncpg.pool import PoolConnectionProxy
@@ -27,6 +27,8 @@ class Database:
 
     pool: Pool
     embedded: bool
+    # For a connection of its own outside the pool (a LISTEN); it may hold a password.
+    dsn: str = field(repr=False)
 
 
 async def _init_connection(conn: asyncpg.Connection) -> None:
@@ -75,7 +77,7 @@ async def open_database(config: DatabaseSettings) -> AsyncIterator[Database]:
             await embedded.stop()
         raise
     try:
-        yield Database(pool, embedded is not None)
+        yield Database(pool, embedded is not None, dsn)
     finally:
         await pool.close()
         if embedded is not None:

@@ -116,6 +116,13 @@ JOB_ERRORS = Counter(
     ["job"],
     registry=REGISTRY,
 )
+JOB_WAKEUPS = Counter(
+    "spt_job_wakeups_total",
+    "Why an event-driven job loop ran again: wake (woken, e.g. by a PostgreSQL notification), "
+    "due (work came due), interval (its fallback poll), retry (after a failure's back-off).",
+    ["job", "reason"],
+    registry=REGISTRY,
+)
 
 LLM_REQUESTS = Counter(
     "spt_llm_requests_total",
@@ -216,6 +223,9 @@ ALERT_DESTINATION = Gauge(
 LLM_BACKENDS = ("ollama", "anthropic", "openai_compat")
 MARKETPLACES = ("EBAY_US", "EBAY_GB", "EBAY_DE", "EBAY_AU")
 JOBS = ("ingest", "extract", "baselines", "delivery", "health")
+# The loops that wake on events rather than only on a timer, and why they may run.
+EVENT_DRIVEN_JOBS = ("delivery",)
+WAKEUP_REASONS = ("wake", "due", "interval", "retry")
 
 
 def initialise_series() -> None:
@@ -240,5 +250,8 @@ def initialise_series() -> None:
             LISTINGS_INGESTED.labels(market, kind)
     for job in JOBS:
         JOB_ERRORS.labels(job)
+    for job in EVENT_DRIVEN_JOBS:
+        for reason in WAKEUP_REASONS:
+            JOB_WAKEUPS.labels(job, reason)
     for state in ("warm", "cold"):
         BASELINES.labels(state)

@@ -82,7 +82,7 @@ async def test_the_bot_runs_the_pipeline_and_posts_alerts_to_the_watch_channel(
                         "ebay.page_size=50")  # fmt: skip
     async with running_bot(fake, holder, run_pipeline=True) as h:
         assert set(h.bot.supervisor.names) == {
-            "ingest", "baselines", "extract", "delivery", "health"}  # fmt: skip
+            "ingest", "baselines", "extract", "outbox-listener", "delivery", "health"}  # fmt: skip
         await h.services.watches.add(
             GUILD, {"name": "all DDR4", "query": "DDR4", "component_type": "ram",
                     "channel_id": DEALS, "threshold": 0, "cold_start_opt_in": True},

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
@@ -150,3 +151,87 @@ async def test_health_checks_set_the_up_gauges_and_keep_the_latest() -> None:
     assert up("hc-flapping") == 0.0
     assert monitor.latest()["hc-flapping"] == again
     assert monitor.services == ["hc-flapping", "hc-broken", "hc-slow"]
+
+
+def wakeups(job: str, reason: str) -> float:
+    return REGISTRY.get_sample_value("spt_job_wakeups_total", {"job": job, "reason": reason}) or 0.0
+
+
+async def until(condition: Callable[[], bool], what: str, seconds: float = 5.0) -> None:
+    for _ in range(int(seconds / 0.01)):
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"not within {seconds} s: {what}")
+
+
+async def test_a_woken_loop_runs_early_once_for_a_burst_of_wakes() -> None:
+    supervisor = Supervisor()
+    wake = asyncio.Event()
+    calls: list[float] = []
+    release = asyncio.Event()
+    loop = asyncio.get_running_loop()
+
+    async def step() -> None:
+        calls.append(loop.time())
+        if len(calls) == 2:
+            await release.wait()  # a slow pass: wakes pile up meanwhile
+
+    supervisor.every("woken-test", lambda: 60.0, step, wake=wake, min_gap=0.05)
+    await until(lambda: len(calls) == 1, "the first pass")
+    for _ in range(100):
+        wake.set()
+    await until(lambda: len(calls) == 2, "woken")
+    for _ in range(100):  # during the pass: one more pass, not a hundred
+        wake.set()
+    release.set()
+    await until(lambda: len(calls) == 3, "woken by what came during the pass")
+    await asyncio.sleep(0.3)
+    await supervisor.stop(grace_seconds=1)
+    assert len(calls) == 3
+    assert calls[2] - calls[1] >= 0.05  # the minimum gap
+    assert wakeups("woken-test", "wake") == 2
+    assert wakeups("woken-test", "interval") == 0
+
+
+async def test_a_loop_runs_when_its_work_comes_due_and_a_past_due_time_does_not_spin() -> None:
+    supervisor = Supervisor()
+    calls: list[float] = []
+    loop = asyncio.get_running_loop()
+    dues = iter([0.2, -30.0, None])
+
+    async def step() -> None:
+        calls.append(loop.time())
+
+    async def next_due() -> float | None:
+        return next(dues, None)
+
+    supervisor.every("due-test", lambda: 60.0, step, next_due=next_due, min_gap=0.1)
+    await until(lambda: len(calls) == 3, "the due passes")
+    await asyncio.sleep(0.3)
+    await supervisor.stop(grace_seconds=1)
+    assert len(calls) == 3  # then nothing is due and the poll is a minute away
+    gaps = [b - a for a, b in itertools.pairwise(calls)]
+    assert 0.2 <= gaps[0] < 1
+    assert 0.1 <= gaps[1] < 1  # overdue: at once, but not before the minimum gap
+    assert wakeups("due-test", "due") == 2
+
+
+async def test_a_failing_woken_loop_backs_off_from_the_restart_base_up_to_its_interval() -> None:
+    supervisor = Supervisor(restart_base=0.01)
+    calls: list[float] = []
+    loop = asyncio.get_running_loop()
+    wake = asyncio.Event()
+
+    async def step() -> None:
+        calls.append(loop.time())
+        raise ConnectionError("database gone")
+
+    supervisor.every("failing-woken-test", lambda: 0.15, step, wake=wake)
+    await until(lambda: len(calls) >= 8, "the retries", 10)
+    await supervisor.stop(grace_seconds=1)
+    gaps = [b - a for a, b in itertools.pairwise(calls)]
+    assert gaps[0] < gaps[2] < gaps[4]  # 0.01, 0.02, 0.04, 0.08, ...
+    assert max(gaps) < 0.15 + 0.1  # ... capped at the interval, the fallback poll
+    assert errors("failing-woken-test") >= 8
+    assert wakeups("failing-woken-test", "retry") >= 7
