@@ -14,6 +14,7 @@ claims the outbox (`core/alerts/channel.py`).
 
 from __future__ import annotations
 
+import logging
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -28,6 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from core.db import guild_settings as repo
 from core.db.pool import Connection, Pool
 
+log = logging.getLogger(__name__)
 Clock = Callable[[], datetime]
 MAX_MANAGER_ROLES = 25
 CAP_MIN, CAP_MAX = 1, 1000
@@ -323,7 +325,16 @@ def _model(guild_id: int, row: Mapping[str, Any] | None) -> GuildSettings:
         return GuildSettings(guild_id=guild_id)
     data = dict(row)
     data["manager_role_ids"] = list(data.get("manager_role_ids") or [])
-    return GuildSettings.model_validate(data)
+    try:
+        return GuildSettings.model_validate(data)
+    except ValidationError:
+        if data.get("timezone") is None:
+            raise
+        # Checked when stored; a name this machine's time zone database no longer knows must
+        # not stop the guild's alerts (nor, in a batch, other guilds'): its days are UTC's.
+        log.warning("guild %d: unknown stored time zone %r, using UTC", guild_id,
+                    data["timezone"])  # fmt: skip
+        return GuildSettings.model_validate({**data, "timezone": None})
 
 
 async def load(conn: Connection, guild_id: int) -> GuildSettings:

@@ -177,6 +177,16 @@ async def test_a_guild_reads_and_writes_only_its_own_row(service: GuildSettingsS
     assert await service.manager_roles(GUILD_A) == frozenset()  # the cache forgot at once
 
 
+async def test_a_stored_time_zone_this_machine_no_longer_knows_falls_back_to_utc(
+    service: GuildSettingsService, pool: Pool
+) -> None:
+    await service.update(GUILD_A, {**NIGHT, "timezone": "Europe/Berlin", "daily_cap": 4})
+    await pool.execute("UPDATE guild_settings SET timezone = 'Gone/Away'")  # a tz db update
+    settings = await service.get(GUILD_A)
+    assert (settings.zone_name, settings.daily_cap) == ("UTC", 4)
+    assert await quiet_guilds(pool, datetime(2026, 11, 28, 23, 0, tzinfo=UTC)) == [GUILD_A]
+
+
 async def test_quiet_guilds_are_those_in_quiet_hours_now(service: GuildSettingsService,
                                                          pool: Pool) -> None:  # fmt: skip
     await service.update(GUILD_A, {**NIGHT, "timezone": "Europe/Berlin"})
