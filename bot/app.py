@@ -36,6 +36,7 @@ from core.db.migrate import migrate
 from core.db.notify import Listener
 from core.db.pool import Database, open_database
 from core.extract.service import Extractor
+from core.guild_settings import GuildSettingsService
 from core.jobs.extract import ExtractionWorker, run_workers
 from core.jobs.ingest import Ingestor, IngestScheduler, TickResult, process_id, utc_now
 from core.jobs.status import IngestStatus, ingest_status
@@ -93,6 +94,7 @@ class Services:
     preview: WatchPreview
     health: HealthMonitor
     status_report: StatusService
+    guild_settings: GuildSettingsService
     migrations_applied: list[str] = field(default_factory=list)
     # Discord's own session (its User-Agent, counted requests), for webhook alerts.
     discord_http: aiohttp.ClientSession | None = None
@@ -153,6 +155,7 @@ async def open_services(holder: SettingsHolder) -> AsyncIterator[Services]:
             alerts = AlertService(db.pool, settings, utc_now)
             scorer = Scorer(db.pool, settings, utc_now, alerts.evaluate)
             watches = WatchService(db.pool, settings)
+            guild_settings = GuildSettingsService(db.pool, utc_now)
             health = HealthMonitor(utc_now)
             initialise_series()
             # "No new listings for a while" counts from the start, not from 1970.
@@ -183,7 +186,9 @@ async def open_services(holder: SettingsHolder) -> AsyncIterator[Services]:
                         utc_now,
                         insights=ebay.insights_tokens,
                         settings=settings,
+                        guild_settings=guild_settings,
                     ),
+                    guild_settings=guild_settings,
                     migrations_applied=[m.label for m in applied],
                     discord_http=discord_http,
                 )

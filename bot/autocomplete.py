@@ -1,5 +1,5 @@
 """Autocomplete for command options: watches (the caller's guild only), product keys,
-component types, marketplaces, currencies, conditions and watch filters.
+component types, marketplaces, currencies, conditions, watch filters and time zones.
 
 Discord gives autocomplete 3 seconds and shows at most 25 choices; a failing lookup
 answers no choices rather than an error.
@@ -15,6 +15,7 @@ import discord
 from discord import app_commands
 
 from core.attributes import attributes_for
+from core.guild_settings import zone_names
 from core.models import ComponentType, Condition, Marketplace
 
 if TYPE_CHECKING:
@@ -102,6 +103,12 @@ async def marketplaces(interaction: discord.Interaction[Any], current: str) -> l
         for m in Marketplace
         if text in m.value.lower() or text in MARKET_NAMES[m].lower() or text in m.currency.lower()
     ]
+
+
+@_safe
+async def time_zones(interaction: discord.Interaction[Any], current: str) -> list[Choice]:
+    """IANA time zone names containing what was typed (`berlin` offers Europe/Berlin)."""
+    return [_choice(name, name) for name in zone_names(current or "", MAX_CHOICES)]
 
 
 @_safe

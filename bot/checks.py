@@ -15,25 +15,41 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 REFUSAL = (
-    "Managing watches needs the **Manage Server** permission or one of this server's "
-    "spt manager roles (`discord.manager_role_ids`)."
+    "Managing spt here needs the **Manage Server** permission or one of this server's "
+    "spt manager roles (`/config show` lists them; `/config manager-role add` adds one)."
 )
 
 
-def can_manage(interaction: discord.Interaction, manager_roles: Iterable[int]) -> bool:
-    """Whether the member may manage watches: Manage Server, Administrator or a manager role."""
+def has_manage_server(interaction: discord.Interaction) -> bool:
+    """Manage Server or Administrator in this guild."""
     permissions = interaction.permissions
-    if permissions.manage_guild or permissions.administrator:
+    return bool(permissions.manage_guild or permissions.administrator)
+
+
+def can_manage(interaction: discord.Interaction, manager_roles: Iterable[int]) -> bool:
+    """Whether the member may manage spt: Manage Server, Administrator or a manager role."""
+    if has_manage_server(interaction):
         return True
     member = interaction.user
     roles = {role.id for role in getattr(member, "roles", [])}
     return bool(roles & set(manager_roles))
 
 
-def require_manager(interaction: discord.Interaction) -> None:
-    """Raise NotManagerError unless the member may manage watches."""
+async def manager_roles(interaction: discord.Interaction) -> set[int]:
+    """The roles that manage spt in the interaction's guild: the guild's own (`/config`) and
+    the operator's override (`discord.manager_role_ids`, for every guild)."""
     bot: SptBot = interaction.client  # type: ignore[assignment]
-    if not can_manage(interaction, bot.holder.current.discord.manager_role_ids):
+    roles = set(bot.holder.current.discord.manager_role_ids)
+    if interaction.guild_id is not None:
+        roles |= await bot.services.guild_settings.manager_roles(interaction.guild_id)
+    return roles
+
+
+async def require_manager(interaction: discord.Interaction) -> None:
+    """Raise NotManagerError unless the member may manage spt in this guild."""
+    if has_manage_server(interaction):
+        return  # no need to read the guild's roles
+    if not can_manage(interaction, await manager_roles(interaction)):
         raise NotManagerError(REFUSAL)
 
 
@@ -41,7 +57,7 @@ def manager_only() -> Callable[[T], T]:
     """App-command check: only managers (see `can_manage`)."""
 
     async def predicate(interaction: discord.Interaction[Any]) -> bool:
-        require_manager(interaction)
+        await require_manager(interaction)
         return True
 
     return app_commands.check(predicate)

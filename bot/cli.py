@@ -207,7 +207,11 @@ def commands(state: CliState, as_json: bool) -> None:
         return
     for command in payload:
         children = command.get("options", [])
-        subcommands = [o for o in children if o["type"] in (1, 2)]
+        subcommands = [o for o in children if o["type"] == 1]
+        # A subcommand group (type 2) holds subcommands one level down: `/config quiet-hours set`.
+        subcommands += [{**sub, "name": f"{group['name']} {sub['name']}"}
+                        for group in children if group["type"] == 2
+                        for sub in group.get("options", [])]  # fmt: skip
         if not subcommands:
             click.echo(f"/{command['name']}  {command['description']}")
         for sub in subcommands:

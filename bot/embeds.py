@@ -21,6 +21,7 @@ from core.alerts.card import CONDITION_LABELS, FIELD_VALUE_MAX, code, link, plai
 from core.alerts.feedback import Precision, Suggestion
 from core.alerts.preview import Preview
 from core.browse import ListingDetail, ListingSummary
+from core.guild_settings import GuildOverview
 from core.pricing.baselines import Baseline
 from core.pricing.scoring import ADJUSTERS
 from core.pricing.wording import market_phrase
@@ -359,7 +360,7 @@ def baseline_detail(
 
 _ALERT_STATE = {
     "pending": "⏳", "queued": "⏳", "delivered": "✅", "failed": "❌", "dismissed": "🗑️",
-    "muted": "🔕",
+    "muted": "🔕", "capped": "🚫",
 }  # fmt: skip
 
 
@@ -369,10 +370,12 @@ def alert_line(row: dict[str, Any]) -> str:
     title = link(row["title"], row.get("url"), 80)
     extra = " · not a deal" if row.get("feedback") == "not_a_deal" else ""
     attempts = row.get("attempts") or 0
+    reason = row.get("suppressed_reason")
+    held = f"\n  not posted: {plain(reason, 160)}" if reason else ""
     return (
         f"{state} **{float(row['score']):.0f}** · {money(row['unit_price'], row['currency'])} · "
         f"{title}\n  {plain(row['watch_name'], 60)} · {row['status']} · {attempts} attempt(s) · "
-        f"{when(row['created_at'])}{extra}"
+        f"{when(row['created_at'])}{extra}{held}"
     )
 
 
@@ -425,6 +428,53 @@ def watch_muted(info: AlertInfo, held: int) -> discord.Embed:
     )
 
 
+# ------------------------------------------------------------------ server settings
+
+
+def guild_settings_fields(
+    overview: GuildOverview, operator_roles: Sequence[int] = ()
+) -> list[tuple[str, str]]:
+    """A guild's `/config` settings as (name, value) pairs: roles and channels as mentions
+    (which never ping: the bot sends every message with allowed_mentions none)."""
+    s = overview.settings
+    roles = ", ".join(f"<@&{r}>" for r in s.manager_role_ids) or "none of its own"
+    if operator_roles:
+        roles += " · set by spt's operator: " + ", ".join(f"<@&{r}>" for r in operator_roles)
+    roles += " · and anyone with Manage Server"
+    channel = (
+        f"<#{s.default_channel_id}>" if s.default_channel_id
+        else "none (watches without a channel use the operator's default channel, if set)"
+    )  # fmt: skip
+    quiet = s.quiet_hours_text()
+    if overview.quiet_now:
+        quiet += " · 🌙 quiet now: alerts wait in the queue until it ends"
+    cap = f"{s.daily_cap} alert(s) per channel a day" if s.daily_cap else "none"
+    cap += f" · {overview.held_today} held back today ({overview.today.isoformat()})"
+    return [
+        ("Manager roles", roles),
+        ("Default alert channel", channel),
+        ("Quiet hours", quiet),
+        ("Daily cap", cap),
+        ("Time zone", f"{s.zone_name} (quiet hours and the cap's days)"),
+    ]
+
+
+def guild_settings(
+    overview: GuildOverview,
+    operator_roles: Sequence[int] = (),
+    title: str = "Server settings",
+    notes: Sequence[str] = (),
+) -> discord.Embed:
+    """`/config show` and the answer to every `/config` change."""
+    embed = discord.Embed(title=title, color=INFO)
+    for name, value in guild_settings_fields(overview, operator_roles):
+        embed.add_field(name=name, value=value[:FIELD_VALUE_MAX], inline=False)
+    for note in notes:
+        embed.add_field(name="Note", value=note[:FIELD_VALUE_MAX], inline=False)
+    embed.set_footer(text=f"{FOOTER} · managers change these with /config")
+    return embed
+
+
 # ------------------------------------------------------------------ status
 
 
@@ -472,6 +522,10 @@ def status(report: StatusReport, now: datetime) -> discord.Embed:
         f"last run {when(w['last_run'])} · next {when(w['next_due'])}",
         inline=False,
     )
+    if report.guild is not None:
+        lines = [f"**{name}**: {value}" for name, value in guild_settings_fields(report.guild)]
+        embed.add_field(name="Server settings", value="\n".join(lines)[:FIELD_VALUE_MAX],
+                        inline=False)  # fmt: skip
     if report.problems:
         lines = []
         for p in report.problems[:10]:

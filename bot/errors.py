@@ -17,6 +17,7 @@ from discord import app_commands
 from core.alerts.actions import AlertNotFoundError
 from core.browse import BrowseError, ListingNotFoundError
 from core.filters import FilterError
+from core.guild_settings import GuildSettingsError, InvalidGuildSettingsError
 from core.marketplace.quota import QuotaExhaustedError
 from core.resilience import ServiceError
 from core.watches import InvalidWatchError, WatchError
@@ -40,6 +41,7 @@ _EXPECTED = (
     ListingNotFoundError,
     AlertNotFoundError,
     FilterError,
+    GuildSettingsError,
     NotManagerError,
 )
 
@@ -52,6 +54,8 @@ def explain(error: BaseException) -> tuple[str, bool]:
         error = error.original
     if isinstance(error, InvalidWatchError):
         return "That watch cannot be saved:\n" + "\n".join(f"• {p}" for p in error.problems), True
+    if isinstance(error, InvalidGuildSettingsError):
+        return "That setting cannot be saved:\n" + "\n".join(f"• {p}" for p in error.problems), True
     if isinstance(error, _EXPECTED):
         return str(error), True
     if isinstance(error, QuotaExhaustedError):

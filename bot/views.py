@@ -85,7 +85,7 @@ class AlertButton(
             info = await actions.not_a_deal(guild_id, self.alert_id, user.id)
             await send_ephemeral(interaction, embed=embeds.feedback_noted(info))
             return
-        require_manager(interaction)
+        await require_manager(interaction)
         if self.action == "dismiss":
             info = await actions.dismiss(guild_id, self.alert_id, user.id)
             await interaction.response.edit_message(
@@ -119,7 +119,7 @@ class DigestDismiss(discord.ui.DynamicItem[discord.ui.Button[Any]], template=DIG
 
     async def callback(self, interaction: discord.Interaction[Any]) -> None:
         try:
-            require_manager(interaction)
+            await require_manager(interaction)
             assert interaction.guild_id is not None
             assert interaction.message is not None
             actions = _bot(interaction).services.actions

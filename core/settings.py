@@ -114,10 +114,10 @@ class DiscordSettings(Section):
         default_factory=list, description="guilds `spt sync --dev` registers commands in at once"
     )
     manager_role_ids: list[int] = reloadable(
-        [], "roles that may manage watches besides Manage Server"
+        [], "roles that manage spt in every guild, besides Manage Server and each guild's own"
     )
     alert_channel_id: int | None = reloadable(
-        None, "default channel for alerts of watches that name none", ge=0
+        None, "channel for alerts of watches that name none, in guilds without a default", ge=0
     )
     webhook_url: SecretStr | None = Field(
         None, description="webhook for alerts when running headless"

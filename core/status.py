@@ -1,8 +1,8 @@
 """One status report for a scope: services, eBay quota, the queue, watches and loops.
 
 `/status` in Discord and the dashboard show it. Shared facts (service health, quota, the
-extraction queue) are the same for everyone; watch counts and problems are the scope's
-own, and nothing here names another guild's listings.
+extraction queue) are the same for everyone; watch counts, problems and the guild's own
+settings (`/config`) are the scope's own, and nothing here names another guild's listings.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from typing import Any
 from core.alerts.service import delivery_promise
 from core.db import extraction as extraction_repo
 from core.db.pool import Pool
+from core.guild_settings import GuildOverview, GuildSettingsService
 from core.jobs.status import ingest_status
 from core.marketplace.auth import SCOPE, Access, RestrictedTokenProvider, ScopeAccess
 from core.marketplace.quota import DailyBudget, QuotaState
@@ -113,6 +114,7 @@ class StatusReport:
     last_success: dict[str, datetime | None]
     insights: InsightsStatus = InsightsStatus(None)
     delivery: str = ""  # where alerts go and what is promised (core.alerts.service.PROMISES)
+    guild: GuildOverview | None = None  # the guild's own settings (`/config`)
 
 
 class StatusService:
@@ -127,8 +129,10 @@ class StatusService:
         clock: Clock,
         insights: RestrictedTokenProvider | None = None,
         settings: Callable[[], Settings] | None = None,
+        guild_settings: GuildSettingsService | None = None,
     ) -> None:
         self._pool = pool
+        self._guild_settings = guild_settings
         self._settings = settings
         self._budget = budget
         self._monitor = monitor
@@ -166,7 +170,13 @@ class StatusService:
             last_success={job: last_success(job) for job in JOBS},
             insights=await self.insights(),
             delivery=self.delivery(),
+            guild=await self._guild(guild_id),
         )
+
+    async def _guild(self, guild_id: int | None) -> GuildOverview | None:
+        if guild_id is None or self._guild_settings is None:
+            return None
+        return await self._guild_settings.overview(guild_id)
 
     def delivery(self) -> str:
         """Where alerts go and what is promised about them."""

@@ -214,10 +214,11 @@ def _validate(data: Mapping[str, Any]) -> WatchFields:
 
 
 def defaults_for(settings: Settings) -> dict[str, Any]:
-    """Values a new watch gets for what the user left out."""
+    """Values a new watch gets for what the user left out. A watch without a channel keeps
+    none: its alerts go to its guild's default channel, else `discord.alert_channel_id`,
+    whichever is set when the alert is created (core.alerts.service.destination)."""
     return {
         "marketplace": settings.ebay.default_marketplace,
-        "channel_id": settings.discord.alert_channel_id,
         "threshold": settings.scoring.default_threshold,
         "realert_step_pct": Decimal(str(settings.alerts.default_realert_step_pct)),
         "poll_interval_seconds": settings.schedule.default_poll_interval_seconds,

@@ -13,7 +13,7 @@ from core.models import ComponentType, Marketplace, choices
 
 P = TypeVar("P", bound="Params")
 MAX_PAGE = 1000
-ALERT_STATUSES = ("pending", "queued", "delivered", "failed", "dismissed", "muted")
+ALERT_STATUSES = ("pending", "queued", "delivered", "failed", "dismissed", "muted", "capped")
 
 
 class BadRequestError(Exception):
@@ -70,7 +70,9 @@ class BaselineDetailParams(Params):
 
 
 class AlertParams(Paged):
-    status: Literal["pending", "queued", "delivered", "failed", "dismissed", "muted"] | None = None
+    status: (
+        Literal["pending", "queued", "delivered", "failed", "dismissed", "muted", "capped"] | None
+    ) = None
     watch: int | None = Field(None, ge=1)
 
 

@@ -29,6 +29,7 @@ from core.alerts.card import (
 from core.alerts.delivery import ChannelPort, OutgoingMessage
 from core.alerts.discord_sender import DiscordSender, Outcome
 from core.db import alerts as repo
+from core.guild_settings import quiet_guilds
 from core.observability.metrics import ALERTS
 from core.resilience import ServiceError
 from core.settings import Settings
@@ -57,10 +58,20 @@ class ChannelDelivery(DiscordSender[ChannelPort]):
     """Delivers the `discord_channel` outbox through the bot (`ChannelPort`)."""
 
     async def deliver_pending(self, limit: int = 100) -> int:
-        """Post every ready channel alert; returns how many were delivered."""
+        """Post every ready channel alert; returns how many were delivered.
+
+        Alerts of guilds in their quiet hours are not claimed: they stay pending in the
+        outbox, untouched, and go out at the first pass after the quiet hours end (a
+        backlog above `alerts.digest_threshold` as one digest). Deciding here, at claim
+        time, rather than giving alerts a later `next_attempt_at` when they are created,
+        covers every alert that becomes due in quiet hours (new ones, retries, a crashed
+        sender's), and a change to the quiet hours applies at the next pass, also to alerts
+        already waiting: nothing derived from the settings is stored on the alerts.
+        """
         settings = self._settings()
+        held = await quiet_guilds(self._pool, self._clock())
         by_channel: dict[str, list[dict[str, Any]]] = defaultdict(list)
-        for row in await self._claim("discord_channel", limit):
+        for row in await self._claim("discord_channel", limit, held):
             by_channel[row["destination"]].append(row)
         delivered = failed = 0
         for channel, rows in by_channel.items():

@@ -72,13 +72,17 @@ class DiscordSender(Generic[PortT]):
         # session's trace: the policy adds the timeout and the circuit breaker only.
         self._policy = ServicePolicy("discord", lambda: settings().resilience, breakers)
 
-    async def _claim(self, kind: str, limit: int) -> list[dict[str, Any]]:
-        """Lease ready messages of this destination kind; cancel dismissed or muted ones."""
+    async def _claim(
+        self, kind: str, limit: int, held_guilds: Sequence[int] = ()
+    ) -> list[dict[str, Any]]:
+        """Lease ready messages of this destination kind, but none of `held_guilds`' alerts;
+        cancel dismissed or muted ones."""
         live: list[dict[str, Any]] = []
         lease = self._settings().alerts.delivery_lease_seconds
         async with self._pool.acquire() as conn:
             await repo.reclaim_outbox(conn, self._clock())
-            rows = await repo.claim_outbox(conn, self._worker, [kind], self._clock(), lease, limit)
+            rows = await repo.claim_outbox(conn, self._worker, [kind], self._clock(), lease,
+                                           limit, held_guilds)  # fmt: skip
             for row in rows:
                 if row["alert_status"] in ("dismissed", "muted"):
                     await repo.record_attempt(conn, row["outbox_id"], self._worker, "cancelled",

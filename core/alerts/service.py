@@ -8,9 +8,11 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from core import guild_settings
 from core.alerts.decide import Candidate, decide
 from core.db import alerts as repo
 from core.db.pool import Pool
+from core.guild_settings import GuildSettings
 from core.marketplace.conditions import effective_condition
 from core.models import ComponentType
 from core.observability.metrics import ALERTS
@@ -52,15 +54,44 @@ def delivery_promise(settings: Settings) -> str:
     return PROMISES[destination_mode(settings)]
 
 
-def destination(settings: Settings, watch: Watch) -> tuple[str, str]:
-    """Where an alert goes under `alerts.delivery` (auto: Discord, then webhook, then console)."""
+def destination(
+    settings: Settings, watch: Watch, guild_channel: int | None = None
+) -> tuple[str, str]:
+    """Where an alert goes under `alerts.delivery` (auto: Discord, then webhook, then console).
+
+    On Discord: the watch's channel; for a watch without one, its guild's default channel
+    (`guild_channel`, set with `/config alert-channel`), else the operator's
+    `discord.alert_channel_id`.
+    """
     mode = destination_mode(settings)
-    channel = watch.channel_id or settings.discord.alert_channel_id
+    channel = watch.channel_id or guild_channel or settings.discord.alert_channel_id
     if mode == "discord" and channel:
         return "discord_channel", str(channel)
     if mode == "webhook":
         return "webhook", "default"
     return "console", "console"
+
+
+def daily_cap(
+    guild: GuildSettings | None, kind: str, target: str, now: datetime
+) -> repo.DailyCap | None:
+    """The guild's daily cap for an alert to one of its channels, counted over the guild's
+    calendar day (its time zone; UTC without one).
+
+    The cap is applied when an alert is created, not when it is sent: that is the moment
+    each alert is decided one at a time (delivery takes a channel's alerts in batches and
+    digests), and a held-back alert then never enters the outbox, so no sender, resend or
+    digest can post it. An alert created in quiet hours counts on the day it was created,
+    even if it is posted the next morning.
+    """
+    if guild is None or guild.daily_cap is None or kind != "discord_channel":
+        return None
+    today, start, end = guild.day(now)
+    reason = (
+        f"daily cap: channel {target} already had {guild.daily_cap} alert(s) on "
+        f"{today.isoformat()} ({guild.zone_name})"
+    )
+    return repo.DailyCap(guild.daily_cap, start, end, reason)
 
 
 def _candidate(row: dict[str, Any]) -> Candidate:
@@ -95,6 +126,7 @@ class AlertService:
             return []
         created: list[int] = []
         settings = self._settings()
+        guilds: dict[int, GuildSettings] = {}
         async with self._pool.acquire() as conn:
             for row in await repo.candidates(conn, listing_ids, self._clock()):
                 watch = Watch.model_validate(
@@ -103,8 +135,16 @@ class AlertService:
                 decision = decide(watch, _candidate(row))
                 if not decision.alert:
                     continue
-                kind, target = destination(settings, watch)
-                alert_id = await repo.create(
+                guild = None
+                if watch.guild_id is not None:
+                    if watch.guild_id not in guilds:
+                        guilds[watch.guild_id] = await guild_settings.load(conn, watch.guild_id)
+                    guild = guilds[watch.guild_id]
+                kind, target = destination(
+                    settings, watch, guild.default_channel_id if guild else None
+                )
+                now = self._clock()
+                created_as = await repo.create(
                     conn,
                     watch_id=watch.id,
                     listing_id=row["listing_id"],
@@ -117,14 +157,23 @@ class AlertService:
                     sequence=(row["last_sequence"] or 0) + 1,
                     destination_kind=kind,
                     destination=target,
-                    now=self._clock(),
+                    now=now,
+                    cap=daily_cap(guild, kind, target, now),
                 )
-                if alert_id is not None:
-                    created.append(alert_id)
-                    ALERTS.labels("created").inc()
-                    context = {"watch_id": watch.id, "listing_id": row["listing_id"]}
-                    log.info("alert %d: watch %d, listing %d: %s", alert_id, watch.id,
-                             row["listing_id"], decision.reason, extra=context)  # fmt: skip
+                if created_as is None:
+                    continue
+                alert_id, status = created_as
+                context = {"watch_id": watch.id, "listing_id": row["listing_id"]}
+                if status == "capped":
+                    ALERTS.labels("capped").inc()
+                    log.info("alert %d: watch %d, listing %d: held back by the daily cap of "
+                             "channel %s", alert_id, watch.id, row["listing_id"], target,
+                             extra=context)  # fmt: skip
+                    continue
+                created.append(alert_id)
+                ALERTS.labels("created").inc()
+                log.info("alert %d: watch %d, listing %d: %s", alert_id, watch.id,
+                         row["listing_id"], decision.reason, extra=context)  # fmt: skip
         return created
 
     async def history(

@@ -12,6 +12,7 @@ by a trigger; SQL written by hand (a message requeued from psql) is found by tha
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -74,6 +75,17 @@ async def candidates(
     return [dict(r) for r in rows]
 
 
+@dataclass(frozen=True)
+class DailyCap:
+    """At most `limit` alerts for one channel of a guild from `start` to `end` (the guild's
+    calendar day); `reason` is stored on each alert held back."""
+
+    limit: int
+    start: datetime
+    end: datetime
+    reason: str
+
+
 async def create(
     conn: Connection,
     *,
@@ -89,22 +101,38 @@ async def create(
     destination_kind: str,
     destination: str,
     now: datetime,
-) -> int | None:
-    """An alert and its outbox message, atomically; None if that alert already exists."""
+    cap: DailyCap | None = None,
+) -> tuple[int, str] | None:
+    """An alert and its outbox message, atomically; None if that alert already exists.
+
+    With `cap` (a guild channel's daily cap) the alert is stored as 'capped', with the
+    cap's reason and no outbox message, when the channel already has `cap.limit` alerts
+    that day. Returns the alert id and its status ('queued' or 'capped').
+    """
     async with conn.transaction():
+        status, reason = "queued", None
+        if (
+            cap is not None
+            and guild_id is not None
+            and await _cap_reached(conn, guild_id, destination_kind, destination, cap)
+        ):
+            status, reason = "capped", cap.reason
         alert_id: int | None = await conn.fetchval(
             """
             INSERT INTO alerts (watch_id, listing_id, score_id, guild_id, score, unit_price,
-                                currency, cold_start, sequence, status, created_at)
-            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, 'queued', $10)
+                                currency, cold_start, sequence, status, created_at,
+                                suppressed_reason)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
             ON CONFLICT (watch_id, listing_id, sequence) DO NOTHING
             RETURNING id
             """,
             watch_id, listing_id, score_id, guild_id, score, unit_price, currency, cold_start,
-            sequence, now,
+            sequence, status, now, reason,
         )  # fmt: skip
         if alert_id is None:
             return None
+        if status == "capped":
+            return alert_id, status
         outbox_id = await conn.fetchval(
             """
             INSERT INTO outbox (idempotency_key, destination_kind, destination, kind, created_at,
@@ -117,13 +145,42 @@ async def create(
         )  # fmt: skip
         await conn.execute("UPDATE alerts SET outbox_id = $1 WHERE id = $2", outbox_id, alert_id)
         await conn.execute(_NOTIFY, OUTBOX_CHANNEL, destination_kind)
-    return alert_id
+    return alert_id, status
+
+
+async def _cap_reached(
+    conn: Connection, guild_id: int, kind: str, destination: str, cap: DailyCap
+) -> bool:
+    """Whether the channel already has its day's alerts. Counted are the alerts that went
+    or are going out (queued, delivered, or dismissed after delivery), not those muted or
+    dismissed before they were sent, nor those the cap held back. A transaction lock per
+    channel makes concurrent creators count one after the other, so none slips past."""
+    await conn.execute(
+        "SELECT pg_advisory_xact_lock(hashtextextended($1, 0))", f"spt:daily-cap:{destination}"
+    )
+    count = await conn.fetchval(
+        """
+        SELECT count(*) FROM alerts a JOIN outbox o ON o.id = a.outbox_id
+        WHERE a.guild_id = $1 AND a.created_at >= $2 AND a.created_at < $3
+          AND o.destination_kind = $4 AND o.destination = $5
+          AND (a.status IN ('pending', 'queued', 'delivered') OR a.delivered_at IS NOT NULL)
+        """,
+        guild_id, cap.start, cap.end, kind, destination,
+    )  # fmt: skip
+    return int(count) >= cap.limit
 
 
 async def claim_outbox(
-    conn: Connection, worker: str, kinds: Sequence[str], now: datetime, lease: float, limit: int
+    conn: Connection,
+    worker: str,
+    kinds: Sequence[str],
+    now: datetime,
+    lease: float,
+    limit: int,
+    held_guilds: Sequence[int] = (),
 ) -> list[dict[str, Any]]:
-    """Lease ready outbox messages for these destination kinds, with their alerts' content."""
+    """Lease ready outbox messages for these destination kinds, with their alerts' content.
+    Messages of alerts of `held_guilds` (in quiet hours) are left pending, untouched."""
     rows = await conn.fetch(
         """
         WITH claimed AS (
@@ -132,6 +189,8 @@ async def claim_outbox(
             WHERE o.id IN (
                 SELECT id FROM outbox WHERE status = 'pending' AND next_attempt_at <= $3
                   AND destination_kind = ANY($2::text[])
+                  AND NOT EXISTS (SELECT 1 FROM alerts h WHERE h.outbox_id = outbox.id
+                                  AND h.guild_id = ANY($6::bigint[]))
                 ORDER BY next_attempt_at, id LIMIT $5 FOR UPDATE SKIP LOCKED)
             RETURNING o.*
         )
@@ -153,7 +212,7 @@ async def claim_outbox(
         LEFT JOIN baselines b ON b.product_key = e.product_key AND b.currency = a.currency
         ORDER BY c.id
         """,
-        worker, list(kinds), now, lease, limit,
+        worker, list(kinds), now, lease, limit, list(held_guilds),
     )  # fmt: skip
     return [dict(r) for r in rows]
 
@@ -232,7 +291,7 @@ async def recent(conn: Connection, guild_id: int | None, limit: int) -> list[dic
         """
         SELECT a.id, a.created_at, a.status, a.score, a.unit_price, a.currency, a.cold_start,
                a.sequence, a.watch_id, a.listing_id, a.feedback, a.delivered_at,
-               w.name AS watch_name, l.title, l.url, o.last_error,
+               a.suppressed_reason, w.name AS watch_name, l.title, l.url, o.last_error,
                (SELECT count(*) FROM delivery_attempts d WHERE d.outbox_id = a.outbox_id)
                    AS attempts
         FROM alerts a JOIN watches w ON w.id = a.watch_id JOIN listings l ON l.id = a.listing_id
@@ -386,7 +445,7 @@ async def dismiss(
     result = await conn.execute(
         "UPDATE alerts SET status = 'dismissed', dismissed_by = $3, dismissed_at = $4 "
         "WHERE id = ANY($2::bigint[]) AND guild_id IS NOT DISTINCT FROM $1 "
-        "AND status <> 'dismissed'",
+        "AND status NOT IN ('dismissed', 'capped')",  # a capped alert was never sent
         guild_id, list(alert_ids), user_id, now,
     )  # fmt: skip
     return int(result.rsplit(" ", 1)[-1])
@@ -469,7 +528,8 @@ async def history(
         """
         SELECT a.id, a.created_at, a.status, a.score, a.unit_price, a.currency, a.cold_start,
                a.sequence, a.watch_id, a.listing_id, a.feedback, a.delivered_at, a.dismissed_at,
-               w.name AS watch_name, l.title, l.url, o.last_error, o.destination_kind,
+               a.suppressed_reason, w.name AS watch_name, l.title, l.url, o.last_error,
+               o.destination_kind,
                (SELECT count(*) FROM delivery_attempts d WHERE d.outbox_id = a.outbox_id)
                    AS attempts
         FROM alerts a JOIN watches w ON w.id = a.watch_id JOIN listings l ON l.id = a.listing_id

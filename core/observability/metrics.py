@@ -178,7 +178,8 @@ DISCORD_REQUEST_DURATION = Histogram(
 )
 ALERTS = Counter(
     "spt_alerts_total",
-    "Alerts by event: created, delivered, failed, digested.",
+    "Alerts by event: created, delivered, failed, digested, capped (held back by a "
+    "server's daily cap).",
     ["event"],
     registry=REGISTRY,
 )
@@ -243,7 +244,7 @@ def initialise_series() -> None:
             LLM_TOKENS.labels(backend, direction)
     for method in ("rules", "llm"):
         EXTRACTIONS.labels(method)
-    for event in ("created", "delivered", "failed", "digested"):
+    for event in ("created", "delivered", "failed", "digested", "capped"):
         ALERTS.labels(event)
     for market in MARKETPLACES:
         for kind in ("new", "seen_again"):

@@ -98,7 +98,7 @@ class Outbox:
             sequence=1, destination_kind=kind, destination=kind, now=now(),
         )  # fmt: skip
         assert alert is not None
-        return alert
+        return alert[0]
 
     async def status(self, alert_id: int) -> str:
         return str(await self.pool.fetchval("SELECT status FROM alerts WHERE id = $1", alert_id))

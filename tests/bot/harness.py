@@ -41,6 +41,7 @@ ADMIN_ROLE = 1_300_000_000_000_000_050  # has Manage Server
 SPT_ROLE = 1_300_000_000_000_000_051  # no permissions, but a configured manager role
 PLAIN_ROLE = 1_300_000_000_000_000_052
 OTHER_ADMIN_ROLE = 1_300_000_000_000_000_060
+OTHER_MEMBER_ROLE = 1_300_000_000_000_000_061  # no permissions, in the other guild
 STRANGER = 1_300_000_000_000_000_070  # another member of our guild
 
 
@@ -92,9 +93,11 @@ class Harness:
 
     def member(self, kind: str, guild_id: int = GUILD) -> dict[str, Any]:
         """Who interacts: 'admin' (Manage Server), 'manager' (configured role), 'member', or
-        'stranger' (a member with Manage Server who is not the one who ran the command)."""
+        'stranger' (a member with Manage Server who is not the one who ran the command); in
+        the other guild 'admin' or 'member' (a role without permissions)."""
         if guild_id != GUILD:
-            return {"roles": [OTHER_ADMIN_ROLE] if kind == "admin" else []}
+            other = {"admin": [OTHER_ADMIN_ROLE], "member": [OTHER_MEMBER_ROLE]}
+            return {"roles": other.get(kind, [])}
         if kind == "stranger":
             return {"roles": [ADMIN_ROLE], "user_id": STRANGER}
         roles = {"admin": [ADMIN_ROLE], "manager": [SPT_ROLE], "member": [PLAIN_ROLE]}[kind]
@@ -191,6 +194,7 @@ def world(fake: FakeDiscord) -> None:
     fake.add_guild(OTHER_GUILD, "Someone else")
     fake.add_channel(OTHER_GUILD, OTHER_DEALS, "general")
     fake.add_role(OTHER_GUILD, OTHER_ADMIN_ROLE, "Admins", int(P.MANAGE_GUILD))
+    fake.add_role(OTHER_GUILD, OTHER_MEMBER_ROLE, "Members")
 
 
 def holder_for(

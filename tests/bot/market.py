@@ -21,7 +21,7 @@ class Seeder:
         self.h = h
         self.n = 0
 
-    async def watch(self, name: str = "DDR4 deals", guild: int = GUILD, channel: int = DEALS,
+    async def watch(self, name: str = "DDR4 deals", guild: int = GUILD, channel: int | None = DEALS,
                     **fields: Any) -> int:  # fmt: skip
         watch = await self.h.services.watches.add(
             guild, {"name": name, "query": "DDR4", "component_type": "ram", "channel_id": channel,

@@ -27,6 +27,16 @@ EXPECTED = {
     "baseline": {"show"},
     "alerts": {"recent"},
     "status": set(),
+    "config": {"show"},
+}
+# Subcommand groups, with their subcommands (`/config quiet-hours set`).
+EXPECTED_GROUPS = {
+    "config": {
+        "manager-role": {"add", "remove"},
+        "alert-channel": {"set", "clear"},
+        "quiet-hours": {"set", "clear"},
+        "daily-cap": {"set", "clear"},
+    },
 }
 
 
@@ -46,6 +56,12 @@ def test_the_payload_matches_the_snapshot() -> None:
     assert payload == json.loads(SNAPSHOT.read_text(encoding="utf-8"))
     groups = {c["name"]: {o["name"] for o in c["options"] if o["type"] == 1} for c in payload}
     assert groups == EXPECTED
+    nested = {
+        c["name"]: {g["name"]: {o["name"] for o in g["options"]} for g in c["options"]
+                    if g["type"] == 2}
+        for c in payload if any(o["type"] == 2 for o in c["options"])
+    }  # fmt: skip
+    assert nested == EXPECTED_GROUPS
     add = next(o for o in next(c for c in payload if c["name"] == "watch")["options"]
                if o["name"] == "add")  # fmt: skip
     assert [o["name"] for o in add["options"]] == [
@@ -62,8 +78,8 @@ async def test_command_names_are_unique_across_cogs(fake: FakeDiscord, database_
     for command in payload:
         subs = Counter(o["name"] for o in command.get("options", []) if o["type"] in (1, 2))
         assert all(n == 1 for n in subs.values()), (command["name"], subs)
-    assert cog_extensions() == ["cogs.alerts", "cogs.baselines", "cogs.listings", "cogs.status",
-                                "cogs.watches"]  # fmt: skip
+    assert cog_extensions() == ["cogs.alerts", "cogs.baselines", "cogs.config", "cogs.listings",
+                                "cogs.status", "cogs.watches"]  # fmt: skip
 
 
 def test_spt_commands_prints_usage_lines() -> None:
@@ -72,6 +88,7 @@ def test_spt_commands_prints_usage_lines() -> None:
     assert "/watch add name query type [marketplace]" in result.stdout
     assert "/listing show listing" in result.stdout
     assert "/status  Is spt healthy?" in result.stdout
+    assert "/config quiet-hours set start end [timezone]" in result.stdout
 
 
 async def test_sync_registers_globally_or_in_one_guild_only_when_asked(
@@ -140,7 +157,7 @@ async def test_spt_sync_registers_in_the_guilds_asked_for(fake: FakeDiscord) -> 
     )  # fmt: skip
     stdout, stderr = await asyncio.wait_for(process.communicate(), 60)
     assert process.returncode == 0, stderr.decode()
-    assert f"synced 6 command(s) to guild {GUILD}: /alerts, /baseline" in stdout.decode()
+    assert f"synced 7 command(s) to guild {GUILD}: /alerts, /baseline, /config" in stdout.decode()
     assert f"to guild {OTHER_GUILD}" in stdout.decode()
     assert set(fake.synced) == {GUILD, OTHER_GUILD}  # nothing global
     no_dev = spt("sync", "--dev", env={"DISCORD_TOKEN": BOT_TOKEN})

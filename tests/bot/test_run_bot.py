@@ -69,7 +69,7 @@ async def test_spt_run_with_a_token_connects_answers_and_stops_on_sigterm(
         await reader
     messages = [e.get("msg", "") for e in logs]
     assert any(m.startswith("spt running with Discord") for m in messages)
-    assert any(m.startswith("loaded 5 cog(s)") for m in messages)
+    assert any(m.startswith("loaded 6 cog(s)") for m in messages)
     assert "shutting down" in messages
     assert not [e for e in logs if e.get("level") in ("error", "critical")], logs
     assert fake.connected_sessions == 0

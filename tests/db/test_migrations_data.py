@@ -13,6 +13,7 @@ import pytest
 from core.alerts.service import AlertService
 from core.db.migrate import discover, migrate
 from core.db.pool import Pool
+from core.guild_settings import GuildSettingsService
 from core.marketplace.sandbox import ManualClock
 from core.pricing.baselines import BaselineService
 from core.pricing.scorer import Scorer
@@ -121,11 +122,15 @@ async def test_a_database_filled_at_an_earlier_version_upgrades_with_nothing_los
     assert row is not None
     assert tuple(row) == (0, 0, 0, 0)
     assert await empty_pool.fetchval("SELECT delivery_error FROM watches") is None
+    assert await empty_pool.fetchval("SELECT suppressed_reason FROM alerts") is None
     # and spt's services read and write the upgraded rows
     settings = load_settings(None, None, {}).settings
     clock = ManualClock(NOW + timedelta(minutes=5))
     (watch,) = await WatchService(empty_pool, lambda: settings).list(111)
     assert (watch.name, [f.describe() for f in watch.filters]) == ("DDR4 32GB", ["capacity_gb>=32"])
+    guild = await GuildSettingsService(empty_pool, clock).get(111)
+    assert (guild.manager_role_ids, guild.default_channel_id) == ([222], 333)
+    assert (guild.has_quiet_hours, guild.daily_cap, guild.zone_name) == (False, None, "UTC")
     alerts = AlertService(empty_pool, lambda: settings, clock)
     (alert,) = await alerts.history(111)
     assert (alert["status"], alert["feedback"]) == ("delivered", "not_a_deal")

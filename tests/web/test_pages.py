@@ -345,3 +345,24 @@ async def test_changes_need_sign_in_and_the_forms_csrf_token(admin_site: Site) -
 async def test_every_page_validates_its_parameters(site: Site, path: str, problem: str) -> None:
     page = await site.page(path, status=400)
     assert problem in page
+
+
+async def test_alert_history_shows_alerts_a_daily_cap_held_back_without_actions(
+    admin_site: Site,
+) -> None:
+    site = admin_site
+    reason = "daily cap: channel 42 already had 5 alert(s) on 2026-11-28 (UTC)"
+    capped = await site.pool.fetchval(
+        "INSERT INTO alerts (watch_id, listing_id, guild_id, score, unit_price, currency, "
+        "status, suppressed_reason, created_at) "
+        "VALUES ($1, $2, $3, 90, 100, 'USD', 'capped', $4, $5) RETURNING id",
+        site.watch, site.listings[1], GUILD, reason, NOW,
+    )  # fmt: skip
+    await sign_in(site)
+    page = await site.page(f"/alerts?scope={GUILD}&status=capped")
+    (only,) = rows(page)
+    assert f'id="alert-{capped}"' in page
+    assert f"not posted: {reason}" in only
+    assert "Dismiss" not in only  # it was never sent: nothing to dismiss or restore
+    everything = await site.page(f"/alerts?scope={GUILD}")
+    assert "Dismiss" in everything  # the delivered alert keeps its button
