@@ -365,9 +365,10 @@ def _stop_on_signals() -> asyncio.Event:
 async def run(holder: SettingsHolder) -> None:
     """`spt run`: start everything and serve until SIGINT/SIGTERM.
 
-    With `discord.token` the Discord bot runs and its `setup_hook` starts the pipeline in
-    the same event loop; without one spt runs headless (pipeline, webhook or console
-    alerts) and says so.
+    The pipeline's loops run under one supervisor either way. With `discord.token` the
+    Discord bot runs beside them in the same event loop (and connects again if it loses
+    Discord, while the pipeline goes on); without one spt runs headless (webhook or
+    console alerts) and says so.
     """
     stop = _stop_on_signals()
     holder.subscribe(_on_reload)

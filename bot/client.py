@@ -1,20 +1,24 @@
-"""The Discord bot: a sharding-ready discord.py client that hosts the pipeline.
+"""The Discord bot: a sharding-ready discord.py client beside the pipeline.
 
-`setup_hook` loads every cog under `cogs/`, registers the persistent alert buttons
-(DynamicItems, so buttons on old messages keep working after a restart) and starts the
-pipeline's loops in the bot's own event loop; `close` stops them before disconnecting.
+`setup_hook` loads every cog under `cogs/` and registers the persistent alert buttons
+(DynamicItems, so buttons on old messages keep working after a restart). The pipeline's
+loops are not the bot's: `spt run` starts them under its own supervisor and keeps the bot
+connected beside them (`DiscordConnection`), so losing Discord never stops ingestion.
 Commands are synced only when asked (`spt sync`), never on start.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import gc
 import logging
 import math
 import pkgutil
+from datetime import datetime
 from typing import Any
 
+import aiohttp
 import discord
 from discord import app_commands
 from discord.ext import commands
@@ -24,8 +28,10 @@ from bot.app import Services, start_pipeline
 from bot.discord_delivery import USER_AGENT, BotChannels, discord_trace
 from bot.errors import report_error, send_ephemeral
 from bot.views import AlertButton, DigestDismiss
+from core.alerts.delivery import OutgoingMessage
 from core.config_reload import SettingsHolder
 from core.jobs.supervisor import Supervisor
+from core.resilience import RetryableError
 
 log = logging.getLogger(__name__)
 # spt never joins voice: silence discord.py's start-up warnings about voice libraries.
@@ -67,7 +73,6 @@ class SptBot(commands.AutoShardedBot):
         holder: SettingsHolder,
         services: Services | None,
         *,
-        run_pipeline: bool = True,
         guild_ready_timeout: float = 2.0,
     ) -> None:
         settings = holder.current.discord
@@ -94,8 +99,6 @@ class SptBot(commands.AutoShardedBot):
         self.http.user_agent = USER_AGENT
         self.holder = holder
         self._services = services
-        self.run_pipeline = run_pipeline
-        self.supervisor = Supervisor()
 
     @property
     def services(self) -> Services:
@@ -108,8 +111,6 @@ class SptBot(commands.AutoShardedBot):
         for extension in cog_extensions():
             await self.load_extension(extension)
         self.add_dynamic_items(AlertButton, DigestDismiss)
-        if self.run_pipeline and self._services is not None:
-            start_pipeline(self._services, self.supervisor, self.discord_up, BotChannels(self))
         log.info("loaded %d cog(s); %d command(s)", len(self.cogs), len(self.tree.get_commands()))
         # Everything loaded so far (modules, lexicons, caches: ~300k objects) lives as long as
         # the process; frozen, full collections skip it instead of pausing answers ~0.4 s.
@@ -126,30 +127,104 @@ class SptBot(commands.AutoShardedBot):
         if self._services is not None and "discord" in self._services.health.services:
             await self._services.health.check("discord")  # up now, not at the next interval
 
-    async def close(self) -> None:
-        await self.supervisor.stop()
-        await super().close()
+
+# Errors no reconnect can fix: the process stops and says why (see bot.errors).
+FATAL = (discord.LoginFailure, discord.PrivilegedIntentsRequired)
+RECONNECT_BASE_SECONDS = 2.0
+RECONNECT_MAX_SECONDS = 300.0
+
+
+class DiscordConnection:
+    """Keeps the bot connected for as long as `spt run` runs, beside the pipeline.
+
+    discord.py resumes a dropped gateway by itself; when the client gives up (Discord
+    unreachable at start, a connection closed for good), a fresh bot connects again after
+    a back-off while the pipeline goes on. A rejected token or a missing privileged
+    intent ends the process instead: no retry can fix those.
+    """
+
+    def __init__(self, services: Services, bot_type: type[SptBot] | None = None) -> None:
+        self._services = services
+        self._bot_type = bot_type or SptBot
+        self.bot: SptBot | None = None
+        self.connects = 0
+
+    async def up(self) -> bool:
+        """Health check: the current bot's gateway is connected."""
+        return self.bot is not None and await self.bot.discord_up()
+
+    def current(self) -> discord.Client:
+        """The bot to send through now; a retryable error while there is none."""
+        if self.bot is None or self.bot.is_closed():
+            raise RetryableError("discord", "the bot is not connected to Discord")
+        return self.bot
+
+    async def run(self, stop: asyncio.Event) -> None:
+        """Connect, and connect again after each loss, until `stop` is set."""
+        delay = RECONNECT_BASE_SECONDS
+        while not stop.is_set():
+            try:
+                await self._connect_once(stop)
+                why = "the connection ended"
+            except FATAL:
+                raise
+            except (discord.DiscordException, OSError, aiohttp.ClientError) as exc:
+                why = str(exc) or type(exc).__name__
+            if stop.is_set():
+                return
+            log.warning("lost Discord (%s); the pipeline goes on; connecting again in %.0f s",
+                        why, delay)  # fmt: skip
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), delay)
+            delay = min(delay * 2, RECONNECT_MAX_SECONDS)
+
+    async def _connect_once(self, stop: asyncio.Event) -> None:
+        token = self._services.holder.current.discord.token
+        assert token is not None
+        bot = self._bot_type(self._services.holder, self._services)
+        self.bot = bot
+        self.connects += 1
+        async with bot:
+            runner = asyncio.create_task(bot.start(token.get_secret_value()), name="discord")
+            stopper = asyncio.create_task(stop.wait(), name="stop")
+            done, _ = await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
+            stopper.cancel()
+            if runner not in done:
+                await bot.close()
+            await runner  # re-raises why the connection ended
+
+
+class CurrentBotChannels:
+    """`ChannelPort` through whichever bot `DiscordConnection` has connected now."""
+
+    def __init__(self, connection: DiscordConnection) -> None:
+        self._connection = connection
+
+    async def post(self, channel_id: int, message: OutgoingMessage) -> int:
+        """Create the message through the current bot."""
+        return await BotChannels(self._connection.current()).post(channel_id, message)
+
+    async def find(self, channel_id: int, ref: str, since: datetime) -> int | None:
+        """Look for an earlier send through the current bot."""
+        return await BotChannels(self._connection.current()).find(channel_id, ref, since)
 
 
 async def run_bot(services: Services, stop: asyncio.Event) -> None:
-    """Run the bot until `stop` is set or the connection ends for good."""
-    token = services.holder.current.discord.token
-    assert token is not None
-    bot = SptBot(services.holder, services)
-    async with bot:
-        runner = asyncio.create_task(bot.start(token.get_secret_value()), name="discord")
-        stopper = asyncio.create_task(stop.wait(), name="stop")
-        done, _ = await asyncio.wait({runner, stopper}, return_when=asyncio.FIRST_COMPLETED)
-        if runner not in done:
-            log.info("shutting down")
-            await bot.close()
-        stopper.cancel()
-        await runner  # re-raises a login failure or a fatal gateway error
+    """`spt run` with a token: the pipeline under one supervisor, the bot beside it, until
+    `stop` is set; a fatal Discord error (rejected token) stops both and is raised."""
+    supervisor = Supervisor()
+    connection = DiscordConnection(services)
+    start_pipeline(services, supervisor, connection.up, CurrentBotChannels(connection))
+    try:
+        await connection.run(stop)
+    finally:
+        log.info("shutting down")
+        await supervisor.stop()
 
 
 async def command_payload(holder: SettingsHolder) -> list[dict[str, Any]]:
     """The application commands `spt sync` would register, as Discord's JSON."""
-    bot = SptBot(holder, None, run_pipeline=False)
+    bot = SptBot(holder, None)
     for extension in cog_extensions():
         await bot.load_extension(extension)
     # Never logged in, so there is nothing to close (AutoShardedBot.close needs a start).
@@ -161,7 +236,7 @@ async def sync_commands(holder: SettingsHolder, guild_id: int | None) -> list[di
     token = holder.current.discord.token
     if token is None:
         raise RuntimeError("syncing commands needs discord.token (DISCORD_TOKEN)")
-    bot = SptBot(holder, None, run_pipeline=False)
+    bot = SptBot(holder, None)
     async with bot:
         await bot.login(token.get_secret_value())  # runs setup_hook: the cogs load
         guild = discord.Object(id=guild_id) if guild_id is not None else None

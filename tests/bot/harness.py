@@ -13,9 +13,11 @@ from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bot.app import Services, open_services
+from bot.app import Services, open_services, start_pipeline
 from bot.client import SptBot
+from bot.discord_delivery import BotChannels
 from core.config_reload import SettingsHolder
+from core.jobs.supervisor import Supervisor
 from core.marketplace.sandbox import (
     DEFAULT_CLIENT_ID,
     DEFAULT_CLIENT_SECRET,
@@ -83,10 +85,13 @@ def custom_ids(answer: Answer) -> list[str]:
 class Harness:
     """The fake Discord, spt's services and a connected bot."""
 
-    def __init__(self, fake: FakeDiscord, services: Services, bot: SptBot) -> None:
+    def __init__(
+        self, fake: FakeDiscord, services: Services, bot: SptBot, supervisor: Supervisor
+    ) -> None:
         self.fake = fake
         self.services = services
         self.bot = bot
+        self.supervisor = supervisor  # the pipeline's loops, when the harness runs them
         self.pool = services.db.pool
 
     # ---------------------------------------------------------------- members
@@ -234,7 +239,10 @@ async def running_bot(
 ) -> AsyncIterator[Harness]:
     """Services over the test database, and an SptBot connected to the fake until exit."""
     async with open_services(holder) as services:
-        bot = SptBot(holder, services, run_pipeline=run_pipeline, guild_ready_timeout=0.05)
+        bot = SptBot(holder, services, guild_ready_timeout=0.05)
+        supervisor = Supervisor()
+        if run_pipeline:  # as `spt run` does: the pipeline beside the bot
+            start_pipeline(services, supervisor, bot.discord_up, BotChannels(bot))
         await bot.login(BOT_TOKEN)
         connect = asyncio.create_task(bot.connect(reconnect=False))
         ready = asyncio.create_task(bot.wait_until_ready())
@@ -246,8 +254,9 @@ async def running_bot(
                 raise AssertionError("the bot stopped before it was ready")
             if ready not in done:
                 raise TimeoutError("the bot did not become ready")
-            yield Harness(fake, services, bot)
+            yield Harness(fake, services, bot, supervisor)
         finally:
             ready.cancel()
+            await supervisor.stop()
             await bot.close()
             await asyncio.gather(connect, return_exceptions=True)

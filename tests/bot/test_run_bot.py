@@ -81,7 +81,7 @@ async def test_the_bot_runs_the_pipeline_and_posts_alerts_to_the_watch_channel(
     holder = holder_for(fake, database_url, sandbox, "schedule.ingest_tick_seconds=0.2",
                         "ebay.page_size=50")  # fmt: skip
     async with running_bot(fake, holder, run_pipeline=True) as h:
-        assert set(h.bot.supervisor.names) == {
+        assert set(h.supervisor.names) == {
             "ingest", "baselines", "extract", "outbox-listener", "delivery", "health"}  # fmt: skip
         await h.services.watches.add(
             GUILD, {"name": "all DDR4", "query": "DDR4", "component_type": "ram",
@@ -93,7 +93,7 @@ async def test_the_bot_runs_the_pipeline_and_posts_alerts_to_the_watch_channel(
         assert first.components  # an alert, or a digest of a burst, with its buttons
         discord = h.services.health.latest()["discord"]
         assert discord.up, discord
-        supervisor = h.bot.supervisor
+        supervisor = h.supervisor
     assert supervisor.running() == []
     conn = await asyncpg.connect(database_url)
     try:  # the scheduler gave its leases back on the way out
@@ -114,7 +114,7 @@ class QuickShards(SptBot):
 async def test_two_shards_each_serve_their_own_guilds(fake: FakeDiscord, database_url: str) -> None:
     holder = holder_for(fake, database_url, None, "discord.shard_count=2")
     async with open_services(holder) as services:
-        bot = QuickShards(holder, services, run_pipeline=False, guild_ready_timeout=0.05)
+        bot = QuickShards(holder, services, guild_ready_timeout=0.05)
         async with bot:
             runner = asyncio.create_task(bot.start(BOT_TOKEN))
             await asyncio.wait_for(bot.wait_until_ready(), 20)
