@@ -15,6 +15,7 @@ COPY pyproject.toml README.md config.toml ./
 COPY core ./core
 COPY bot ./bot
 COPY cogs ./cogs
+COPY sandbox ./sandbox
 RUN pip install --no-cache-dir --no-deps . \
     && useradd --create-home --uid 10001 spt
 

@@ -31,7 +31,11 @@ from core.db.listings import upsert_seen
 from core.db.migrate import migrate
 from core.db.pool import Pool, create_pool
 from core.marketplace.client import SearchRequest
-from core.marketplace.sandbox import (
+from core.marketplace.wiring import build_ebay_client
+from core.models import Marketplace
+from core.resilience import breaker_factory
+from core.settings import DatabaseSettings, Settings, load_settings, parse_cli_overrides
+from sandbox import (
     DEFAULT_CLIENT_ID,
     DEFAULT_CLIENT_SECRET,
     Catalog,
@@ -39,11 +43,7 @@ from core.marketplace.sandbox import (
     SandboxMarketplace,
     build_catalog,
 )
-from core.marketplace.sandbox.products import category_subtree
-from core.marketplace.wiring import build_ebay_client
-from core.models import Marketplace
-from core.resilience import breaker_factory
-from core.settings import DatabaseSettings, Settings, load_settings, parse_cli_overrides
+from sandbox.products import category_subtree
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 

@@ -44,18 +44,18 @@ from core.db.pool import Pool, create_pool
 from core.extract.service import Extractor
 from core.jobs.extract import ExtractionWorker
 from core.jobs.ingest import Ingestor, IngestScheduler
-from core.marketplace.sandbox import (
+from core.marketplace.wiring import build_ebay_client
+from core.pricing.baselines import BaselineService
+from core.pricing.scorer import Scorer
+from core.resilience import breaker_factory
+from core.settings import DatabaseSettings, Settings, load_settings, parse_cli_overrides
+from sandbox import (
     DEFAULT_CLIENT_ID,
     DEFAULT_CLIENT_SECRET,
     ManualClock,
     SandboxMarketplace,
     build_catalog,
 )
-from core.marketplace.wiring import build_ebay_client
-from core.pricing.baselines import BaselineService
-from core.pricing.scorer import Scorer
-from core.resilience import breaker_factory
-from core.settings import DatabaseSettings, Settings, load_settings, parse_cli_overrides
 
 NOW = datetime.now(UTC).replace(second=0, microsecond=0)
 CYCLE = timedelta(minutes=15)

@@ -42,12 +42,6 @@ from core.jobs.ingest import Ingestor, IngestScheduler, TickResult, process_id, 
 from core.jobs.status import IngestStatus, ingest_status
 from core.jobs.supervisor import Supervisor
 from core.marketplace.client import EbayClient
-from core.marketplace.sandbox import (
-    DEFAULT_CLIENT_ID,
-    DEFAULT_CLIENT_SECRET,
-    SandboxMarketplace,
-    build_catalog,
-)
 from core.marketplace.wiring import build_ebay_client, credentials
 from core.observability.health import Check, HealthMonitor
 from core.observability.logging import apply_level, setup_logging
@@ -64,6 +58,12 @@ from core.resilience import breaker_factory
 from core.settings import Settings
 from core.status import StatusService
 from core.watches import Watch, WatchService
+from sandbox import (
+    DEFAULT_CLIENT_ID,
+    DEFAULT_CLIENT_SECRET,
+    SandboxMarketplace,
+    build_catalog,
+)
 
 __all__ = ["IngestStatus", "Services", "demo", "open_services", "run", "start_pipeline"]
 log = logging.getLogger(__name__)

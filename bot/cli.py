@@ -334,7 +334,7 @@ def sandbox(
     Point spt at it with --set ebay.api_base_url=http://HOST:PORT and the client id and
     secret it prints.
     """
-    from core.marketplace.sandbox import serve_forever
+    from sandbox import serve_forever
 
     with contextlib.suppress(KeyboardInterrupt):
         asyncio.run(serve_forever(host, port, seed, size, daily_limit=daily_limit,

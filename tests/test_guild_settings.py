@@ -26,12 +26,12 @@ from core.guild_settings import (
     quiet_guilds,
     zone_names,
 )
-from core.marketplace.sandbox import ManualClock
 from core.pricing.baselines import BaselineService
 from core.pricing.scorer import Scorer
 from core.resilience import breaker_factory
 from core.settings import Settings, load_settings, parse_cli_overrides
 from core.watches import WatchService
+from sandbox import ManualClock
 from tests.fakes.discord_api import BOT_TOKEN, FakeDiscord
 from tests.pricing.test_baselines import NOW, Market
 

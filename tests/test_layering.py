@@ -40,6 +40,28 @@ def test_core_never_imports_bot_or_cogs() -> None:
     assert offenders == []
 
 
+def test_core_never_imports_the_sandbox() -> None:
+    """The fake eBay is for the demo, tests and benchmarks, not part of the engine."""
+    offenders = [
+        str(path.relative_to(CORE))
+        for path in CORE.rglob("*.py")
+        if any(n.split(".")[0] == "sandbox" for n in _imports(path))
+    ]
+    assert offenders == []
+
+
+def test_the_sandbox_needs_nothing_of_spt_but_its_models() -> None:
+    """A fake that shared the client's code would agree with the client by construction:
+    it takes only the vocabulary (marketplaces) and the product-key format it labels its
+    catalogue with."""
+    sandbox = CORE.parent / "sandbox"
+    files = list(sandbox.rglob("*.py"))
+    assert len(files) > 5
+    used = {n for path in files for n in _imports(path)
+            if n.split(".")[0] in {"core", "bot", "cogs"}}  # fmt: skip
+    assert used == {"core.models", "core.extract.product_keys"}
+
+
 def test_sql_lives_only_in_core_db() -> None:
     keywords = ("SELECT ", "INSERT INTO", "UPDATE ", "DELETE FROM", "CREATE TABLE")
     offenders = []

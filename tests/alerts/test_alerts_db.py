@@ -10,10 +10,10 @@ from core.alerts.console import ConsoleDelivery
 from core.alerts.service import AlertService
 from core.db import alerts as repo
 from core.db.pool import Pool
-from core.marketplace.sandbox import ManualClock
 from core.pricing.baselines import BaselineService
 from core.pricing.scorer import Scorer
 from core.settings import load_settings, parse_cli_overrides
+from sandbox import ManualClock
 from tests.pricing.test_baselines import NOW, Market
 
 # A dozen listings make a mature market for tests about pages, buttons and delivery rather

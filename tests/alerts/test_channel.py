@@ -16,11 +16,11 @@ from core.alerts.channel import ChannelDelivery
 from core.alerts.service import AlertService
 from core.db import alerts as repo
 from core.db.pool import Pool
-from core.marketplace.sandbox import ManualClock
 from core.pricing.baselines import BaselineService
 from core.pricing.scorer import Scorer
 from core.resilience import breaker_factory
 from core.settings import Settings, load_settings, parse_cli_overrides
+from sandbox import ManualClock
 from tests.fakes.discord_api import (
     BOT_TOKEN,
     DEFAULT_BOT_PERMISSIONS,

@@ -20,10 +20,10 @@ from core.alerts.card import (
     embed,
     embed_size,
 )
-from core.marketplace.sandbox import Listing, build_catalog
-from core.marketplace.sandbox.payloads import item_web_url
 from core.marketplace.urls import item_url, untracked_url
 from core.models import Marketplace
+from sandbox import Listing, build_catalog
+from sandbox.payloads import item_web_url
 from tests.alerts.test_webhook import Setup
 from tests.alerts.test_webhook import fake as fake  # a fixture, re-exported
 from tests.alerts.test_webhook import setup as setup  # a fixture, re-exported

@@ -14,12 +14,12 @@ from core.alerts.card import AlertCard, embed, plain
 from core.alerts.service import AlertService
 from core.alerts.webhook import WebhookDelivery
 from core.db.pool import Pool
-from core.marketplace.sandbox import ManualClock
 from core.observability.metrics import REGISTRY
 from core.pricing.baselines import BaselineService
 from core.pricing.scorer import Scorer
 from core.resilience import breaker_factory
 from core.settings import Settings, load_settings, parse_cli_overrides
+from sandbox import ManualClock
 from tests.fakes.discord import FakeDiscordWebhook
 from tests.pricing.test_baselines import NOW, Market
 

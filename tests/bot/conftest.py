@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from core.marketplace.sandbox import SandboxMarketplace, build_catalog
+from sandbox import SandboxMarketplace, build_catalog
 from tests.bot.harness import Harness, holder_for, running_bot, world
 from tests.fakes.discord_api import FakeDiscord
 

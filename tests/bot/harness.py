@@ -18,12 +18,12 @@ from bot.client import SptBot
 from bot.discord_delivery import BotChannels
 from core.config_reload import SettingsHolder
 from core.jobs.supervisor import Supervisor
-from core.marketplace.sandbox import (
+from core.settings import load_settings, parse_cli_overrides
+from sandbox import (
     DEFAULT_CLIENT_ID,
     DEFAULT_CLIENT_SECRET,
     SandboxMarketplace,
 )
-from core.settings import load_settings, parse_cli_overrides
 from tests.fakes.discord_api import (
     BOT_TOKEN,
     FakeDiscord,

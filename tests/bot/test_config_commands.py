@@ -9,8 +9,8 @@ from typing import Any
 
 from bot.discord_delivery import BotChannels
 from core.alerts.channel import ChannelDelivery
-from core.marketplace.sandbox import ManualClock
 from core.resilience import breaker_factory
+from sandbox import ManualClock
 from tests.bot.harness import (
     DEALS,
     GUILD,

@@ -14,7 +14,7 @@ import asyncpg
 
 from bot.app import open_services
 from bot.client import SptBot
-from core.marketplace.sandbox import SandboxMarketplace
+from sandbox import SandboxMarketplace
 from tests.bot.harness import DEALS, GUILD, OTHER_GUILD, holder_for, running_bot
 from tests.fakes.discord_api import BOT_TOKEN, FakeDiscord
 

@@ -14,11 +14,11 @@ from core.alerts.service import AlertService
 from core.db.migrate import discover, migrate
 from core.db.pool import Pool
 from core.guild_settings import GuildSettingsService
-from core.marketplace.sandbox import ManualClock
 from core.pricing.baselines import BaselineService
 from core.pricing.scorer import Scorer
 from core.settings import load_settings
 from core.watches import WatchService
+from sandbox import ManualClock
 from tests.db.test_migrations import write_migrations
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)

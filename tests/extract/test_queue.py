@@ -16,10 +16,10 @@ from core.db.pool import Pool
 from core.extract.service import Extractor
 from core.jobs.extract import ExtractionJobs, ExtractionWorker
 from core.marketplace.listing import MarketListing
-from core.marketplace.sandbox import ManualClock
 from core.models import Marketplace
 from core.resilience import breaker_factory
 from core.settings import Settings, load_settings, parse_cli_overrides
+from sandbox import ManualClock
 from tests.fakes.llm import status
 from tests.fakes.ollama import FakeOllama
 

@@ -13,7 +13,7 @@ import pytest
 
 from core.extract.rules import extract_rules
 from core.extract.schemas import ATTRIBUTE_MODELS
-from core.marketplace.sandbox import build_catalog
+from sandbox import build_catalog
 from tests.extract.labelled import DATA, Case, cases, score
 
 DEV_TITLES = DATA / "titles-dev.jsonl"

@@ -13,7 +13,11 @@ from core.db.pool import Pool
 from core.jobs.ingest import Ingestor, IngestScheduler
 from core.jobs.status import IngestStatus, ingest_status
 from core.marketplace.client import EbayClient
-from core.marketplace.sandbox import (
+from core.marketplace.wiring import build_ebay_client
+from core.resilience import breaker_factory
+from core.settings import Settings, load_settings, parse_cli_overrides
+from core.watches import Watch, WatchService
+from sandbox import (
     DEFAULT_CLIENT_ID,
     DEFAULT_CLIENT_SECRET,
     Catalog,
@@ -21,10 +25,6 @@ from core.marketplace.sandbox import (
     SandboxMarketplace,
     build_catalog,
 )
-from core.marketplace.wiring import build_ebay_client
-from core.resilience import breaker_factory
-from core.settings import Settings, load_settings, parse_cli_overrides
-from core.watches import Watch, WatchService
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 

@@ -26,15 +26,15 @@ from core.marketplace.auth import (
     ScopeRefusedError,
     TokenProvider,
 )
-from core.marketplace.sandbox import (
+from core.marketplace.wiring import credentials
+from core.status import insights_status
+from sandbox import (
     DEFAULT_CLIENT_ID,
     DEFAULT_CLIENT_SECRET,
     Endpoint,
     SandboxMarketplace,
     build_catalog,
 )
-from core.marketplace.wiring import credentials
-from core.status import insights_status
 from tests.ingest.conftest import Env
 
 UNAVAILABLE = (

@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from core.marketplace.sandbox.products import category_subtree
 from core.watches import Watch
+from sandbox.products import category_subtree
 from tests.ingest.conftest import Env
 
 FEEDS = ("ebay.category_feeds=true", "ebay.sweep_max_pages=50", "ebay.feed_max_pages=5")

@@ -10,7 +10,6 @@ import pytest
 
 from core.marketplace.auth import EbayAuthError, TokenProvider
 from core.marketplace.client import SearchRequest
-from core.marketplace.sandbox import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, Endpoint
 from core.marketplace.wiring import credentials
 from core.models import Marketplace
 from core.observability.metrics import REGISTRY
@@ -23,6 +22,7 @@ from core.resilience import (
     breaker_factory,
 )
 from core.settings import ResilienceSettings
+from sandbox import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, Endpoint
 from tests.ingest.conftest import Env
 
 US_RAM = SearchRequest(Marketplace.EBAY_US, "DDR4", limit=10)

@@ -9,10 +9,10 @@ from datetime import timedelta
 import pytest
 
 from core.jobs.ingest import TickResult, deactivate_expired, search_request
-from core.marketplace.sandbox import INSIGHTS_SCOPE, Endpoint
-from core.marketplace.sandbox.faults import Fault
 from core.models import Marketplace
 from core.watches import Watch
+from sandbox import INSIGHTS_SCOPE, Endpoint
+from sandbox.faults import Fault
 from tests.ingest.conftest import NOW, Env
 
 

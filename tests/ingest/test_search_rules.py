@@ -12,11 +12,11 @@ import pytest
 
 from core.jobs.ingest import search_categories, search_request
 from core.marketplace.client import DEFAULT_BUYING_OPTIONS, EbayClient, SearchRequest
-from core.marketplace.sandbox import Endpoint, Listing
-from core.marketplace.sandbox.products import category_subtree
 from core.models import BuyingOption, Marketplace
 from core.settings import load_settings
 from core.watches import Watch, unsaved
+from sandbox import Endpoint, Listing
+from sandbox.products import category_subtree
 from tests.ingest.conftest import NOW, Env
 
 

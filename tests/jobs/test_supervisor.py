@@ -10,9 +10,9 @@ from datetime import UTC, datetime
 import pytest
 
 from core.jobs.supervisor import Supervisor
-from core.marketplace.sandbox import ManualClock
 from core.observability.health import HealthMonitor
 from core.observability.metrics import REGISTRY
+from sandbox import ManualClock
 
 
 def errors(job: str) -> float:

@@ -16,7 +16,8 @@ import aiohttp
 import pytest
 from multidict import CIMultiDictProxy
 
-from core.marketplace.sandbox import (
+from core.models import ComponentType, Marketplace
+from sandbox import (
     API_SCOPE,
     DEFAULT_CLIENT_ID,
     DEFAULT_CLIENT_SECRET,
@@ -30,7 +31,6 @@ from core.marketplace.sandbox import (
     build_catalog,
     serve_forever,
 )
-from core.models import ComponentType, Marketplace
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 TOKEN = "/identity/v1/oauth2/token"

@@ -11,7 +11,9 @@ from typing import Any
 import aiohttp
 import pytest
 
-from core.marketplace.sandbox import (
+from core.marketplace.urls import parse_listing_ref
+from core.models import Marketplace
+from sandbox import (
     API_SCOPE,
     DEFAULT_CLIENT_ID,
     DEFAULT_CLIENT_SECRET,
@@ -22,8 +24,6 @@ from core.marketplace.sandbox import (
     build_catalog,
     serve_forever,
 )
-from core.marketplace.urls import parse_listing_ref
-from core.models import Marketplace
 from tests.marketplace.test_sandbox import NOW, SALES, SEARCH, TOKEN
 
 BASIC = (

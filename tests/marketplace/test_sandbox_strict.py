@@ -14,7 +14,8 @@ from typing import Any
 import aiohttp
 import pytest
 
-from core.marketplace.sandbox import (
+from core.models import Marketplace
+from sandbox import (
     API_SCOPE,
     Catalog,
     Listing,
@@ -22,8 +23,7 @@ from core.marketplace.sandbox import (
     SandboxMarketplace,
     build_catalog,
 )
-from core.marketplace.sandbox.products import CATEGORY_CHILDREN, category_subtree
-from core.models import Marketplace
+from sandbox.products import CATEGORY_CHILDREN, category_subtree
 from tests.marketplace.test_sandbox import NOW, SEARCH, TOKEN, basic
 
 SEARCH_DOC = "https://developer.ebay.com/api-docs/buy/browse/resources/item_summary/methods/search"

@@ -6,10 +6,10 @@ from datetime import timedelta
 from typing import Any
 
 from core.db.pool import Pool
-from core.marketplace.sandbox import ManualClock
 from core.pricing.baselines import BaselineService
 from core.pricing.scorer import Scorer
 from core.settings import load_settings
+from sandbox import ManualClock
 from tests.pricing.test_baselines import KEY, NOW, Market
 
 

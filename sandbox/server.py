@@ -15,9 +15,10 @@ from typing import Any
 from aiohttp import web
 from yarl import URL
 
-from core.marketplace.sandbox.catalog import Catalog, build_catalog
-from core.marketplace.sandbox.clock import Clock, utc_now
-from core.marketplace.sandbox.errors import (
+from core.models import Marketplace
+from sandbox.catalog import Catalog, build_catalog
+from sandbox.clock import Clock, utc_now
+from sandbox.errors import (
     ApiError,
     access_denied,
     internal_error,
@@ -27,16 +28,16 @@ from core.marketplace.sandbox.errors import (
     oauth_error,
     too_many_requests,
 )
-from core.marketplace.sandbox.faults import (
+from sandbox.faults import (
     Endpoint,
     Fault,
     FaultInjector,
     FaultKind,
     RequestStats,
 )
-from core.marketplace.sandbox.payloads import compact, ebay_time, item_sale, item_summary
-from core.marketplace.sandbox.quota import DailyQuota
-from core.marketplace.sandbox.search import (
+from sandbox.payloads import compact, ebay_time, item_sale, item_summary
+from sandbox.quota import DailyQuota
+from sandbox.search import (
     MAX_OFFSET,
     Result,
     SearchIndex,
@@ -45,7 +46,7 @@ from core.marketplace.sandbox.search import (
     parse_query,
     sale_doc,
 )
-from core.marketplace.sandbox.tokens import (
+from sandbox.tokens import (
     DEFAULT_GRANTED,
     INSIGHTS_SCOPE,
     INVALID_SCOPE,
@@ -55,7 +56,6 @@ from core.marketplace.sandbox.tokens import (
     basic_credentials,
     bearer_token,
 )
-from core.models import Marketplace
 
 DEFAULT_CLIENT_ID = "sandbox-client"
 DEFAULT_CLIENT_SECRET = "sandbox-secret"  # noqa: S105 - the sandbox's published test secret

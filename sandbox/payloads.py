@@ -15,8 +15,8 @@ from decimal import Decimal
 from typing import Any
 from urllib.parse import quote, quote_plus
 
-from core.marketplace.sandbox.catalog import DOMAINS as _DOMAINS
-from core.marketplace.sandbox.catalog import Listing
+from sandbox.catalog import DOMAINS as _DOMAINS
+from sandbox.catalog import Listing
 
 _WORD = re.compile(r"\w+")
 _IMAGE_ID = re.compile(r"/images/g/([^/]+)/")

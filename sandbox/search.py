@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from core.marketplace.sandbox.catalog import FIXED_PRICE, Listing
-from core.marketplace.sandbox.errors import ApiError, warning
-from core.marketplace.sandbox.payloads import compact
-from core.marketplace.sandbox.products import category_subtree
+from sandbox.catalog import FIXED_PRICE, Listing
+from sandbox.errors import ApiError, warning
+from sandbox.payloads import compact
+from sandbox.products import category_subtree
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200

@@ -5,7 +5,7 @@ ground truth; `SandboxMarketplace` serves it over eBay's real HTTP protocol (OAu
 Browse search, Analytics rate limits, Marketplace Insights) on 127.0.0.1.
 """
 
-from core.marketplace.sandbox.catalog import (
+from sandbox.catalog import (
     CONDITIONS,
     Catalog,
     DealClass,
@@ -13,16 +13,16 @@ from core.marketplace.sandbox.catalog import (
     Listing,
     build_catalog,
 )
-from core.marketplace.sandbox.clock import ManualClock, utc_now
-from core.marketplace.sandbox.faults import Endpoint, FaultInjector, RequestStats
-from core.marketplace.sandbox.products import FX_FROM_USD, PRODUCTS, Product
-from core.marketplace.sandbox.server import (
+from sandbox.clock import ManualClock, utc_now
+from sandbox.faults import Endpoint, FaultInjector, RequestStats
+from sandbox.products import FX_FROM_USD, PRODUCTS, Product
+from sandbox.server import (
     DEFAULT_CLIENT_ID,
     DEFAULT_CLIENT_SECRET,
     SandboxMarketplace,
     serve_forever,
 )
-from core.marketplace.sandbox.tokens import API_SCOPE, INSIGHTS_SCOPE
+from sandbox.tokens import API_SCOPE, INSIGHTS_SCOPE
 
 __all__ = [
     "API_SCOPE",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from datetime import datetime, time, timedelta
 
-from core.marketplace.sandbox.clock import Clock
+from sandbox.clock import Clock
 
 WINDOW = timedelta(days=1)
 # eBay's daily windows roll over at midnight Pacific; 08:00 UTC, as its responses show.

@@ -10,7 +10,8 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from core.marketplace.sandbox.products import (
+from core.models import ComponentType, Marketplace
+from sandbox.products import (
     AccessorySpec,
     CpuSpec,
     DriveSpec,
@@ -21,7 +22,6 @@ from core.marketplace.sandbox.products import (
     ServerSpec,
     SystemSpec,
 )
-from core.models import ComponentType, Marketplace
 
 MAX_TITLE = 80  # eBay's limit
 

@@ -14,16 +14,16 @@ from decimal import ROUND_DOWN, Decimal
 from enum import StrEnum
 from typing import TypeVar
 
-from core.marketplace.sandbox.products import (
+from core.models import ComponentType, Marketplace
+from sandbox.products import (
     CATEGORY_NAMES,
     FX_FROM_USD,
     AttributeValue,
     Product,
     products_by_type,
 )
-from core.marketplace.sandbox.sellers import Seller, make_sellers
-from core.marketplace.sandbox.titles import TitleContext, render_title
-from core.models import ComponentType, Marketplace
+from sandbox.sellers import Seller, make_sellers
+from sandbox.titles import TitleContext, render_title
 
 CONDITIONS: dict[int, str] = {
     1000: "New",

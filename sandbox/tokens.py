@@ -9,7 +9,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from core.marketplace.sandbox.clock import Clock
+from sandbox.clock import Clock
 
 API_SCOPE = "https://api.ebay.com/oauth/api_scope"
 INSIGHTS_SCOPE = "https://api.ebay.com/oauth/api_scope/buy.marketplace.insights"
