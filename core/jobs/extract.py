@@ -9,7 +9,6 @@ kept on rules because the LLM was down are queued again once it answers.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -21,13 +20,12 @@ from core.db.extraction import StoredExtraction
 from core.db.pool import Pool
 from core.extract.llm import ExtractionFailedError
 from core.extract.service import Extractor, Outcome
+from core.jobs.loop import repeat
 from core.models import Marketplace
 from core.observability.metrics import (
     EXTRACTION_FAILURES,
     EXTRACTION_PARKED,
     EXTRACTION_QUEUE_DEPTH,
-    JOB_ERRORS,
-    JOB_LAST_SUCCESS,
 )
 from core.resilience import ServiceError
 from core.settings import Settings
@@ -202,33 +200,24 @@ async def run_workers(
         me = ExtractionWorker(
             pool, extractor, settings, clock, f"{worker_prefix}/w{index}", on_stored
         )
-        failures = 0
+
+        async def step() -> bool:
+            # An empty queue read successfully is a success too: the loop is healthy.
+            return (await me.run_batch()).claimed > 0  # more may be waiting: no pause
+
         try:
-            while not stop.is_set():
-                try:
-                    batch = await me.run_batch()
-                    failures = 0
-                    # An empty queue read successfully is a success too: the loop is healthy.
-                    JOB_LAST_SUCCESS.labels("extract").set(clock().timestamp())
-                    if batch.claimed:
-                        continue
-                except Exception:
-                    failures += 1
-                    JOB_ERRORS.labels("extract").inc()
-                    log.exception("extraction worker %d failed (%d in a row)", index, failures)
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), idle_seconds * min(2**failures, 60))
+            await repeat("extract", step, lambda: idle_seconds, stop, clock,
+                         what=f"extraction worker {index}")  # fmt: skip
         finally:
             await me.release()
 
     async def housekeeper() -> None:
-        while not stop.is_set():
-            try:
-                await jobs.housekeeping()
-            except Exception:
-                JOB_ERRORS.labels("extract_housekeeping").inc()
-                log.exception("extraction housekeeping failed")
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), settings().schedule.health_check_seconds)
+        async def step() -> None:
+            await jobs.housekeeping()
+
+        every = lambda: settings().schedule.health_check_seconds  # noqa: E731
+        await repeat("extract_housekeeping", step, every, stop, clock,
+                     what="extraction housekeeping", max_factor=1,
+                     record_success=False)  # fmt: skip
 
     await asyncio.gather(*(worker(i) for i in range(settings().extract.workers)), housekeeper())

@@ -15,7 +15,6 @@ against the daily budget; a listing found in two of them is stored once per run.
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import os
 import socket
@@ -31,6 +30,7 @@ from core.db.listings import PageOutcome
 from core.db.pool import Pool
 from core.jobs.fairness import stretch_factor
 from core.jobs.feeds import FeedRun, FeedRunner
+from core.jobs.loop import repeat
 from core.marketplace.client import EbayClient, SearchRequest, effective_buying_options
 from core.marketplace.conditions import condition_ids_for
 from core.marketplace.quota import DailyBudget, QuotaExhaustedError, QuotaState
@@ -38,8 +38,6 @@ from core.observability.metrics import (
     INGEST_INTERVAL,
     INGEST_PAUSED,
     INGEST_STRETCH,
-    JOB_ERRORS,
-    JOB_LAST_SUCCESS,
     LAST_NEW_LISTING,
     LISTINGS_DEACTIVATED,
     LISTINGS_INGESTED,
@@ -428,24 +426,17 @@ class IngestScheduler:
     async def run_forever(self, stop: asyncio.Event) -> None:
         """Tick until `stop` is set; errors are logged and counted, never fatal."""
         await self.sync_quota()
-        failures = 0
+
+        async def step() -> None:
+            # A tick that found no watch due still completed: the loop is healthy.
+            result = await self.tick()
+            if result.runs:
+                await self.sync_quota()
+            await deactivate_expired(self._pool, self._settings, self._clock)
+
         try:
-            while not stop.is_set():
-                try:
-                    result = await self.tick()
-                    if result.runs:
-                        await self.sync_quota()
-                    await deactivate_expired(self._pool, self._settings, self._clock)
-                    failures = 0
-                    # A tick that found no watch due still completed: the loop is healthy.
-                    JOB_LAST_SUCCESS.labels("ingest").set(self._clock().timestamp())
-                except Exception:
-                    failures += 1
-                    JOB_ERRORS.labels("ingest").inc()
-                    log.exception("ingest tick failed (%d in a row)", failures)
-                delay = self._settings().schedule.ingest_tick_seconds * min(2**failures, 60)
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), timeout=delay)
+            await repeat("ingest", step, lambda: self._settings().schedule.ingest_tick_seconds,
+                         stop, self._clock, what="ingest tick")  # fmt: skip
         finally:
             await self.release()
 

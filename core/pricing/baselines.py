@@ -8,7 +8,6 @@ current within seconds. Each refresh also writes today's row of the daily histor
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -18,7 +17,8 @@ from typing import Any
 
 from core.db import baselines as repo
 from core.db.pool import Pool
-from core.observability.metrics import BASELINES, JOB_ERRORS, JOB_LAST_SUCCESS
+from core.jobs.loop import repeat
+from core.observability.metrics import BASELINES
 from core.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -159,24 +159,18 @@ class BaselineService:
         """Full refreshes on schedule, incremental ones in between; errors never end it,
         and repeated ones wait longer (doubling, up to five minutes)."""
         last_full: datetime | None = None
-        failures = 0
-        while not stop.is_set():
-            try:
-                now = self._clock()
-                every = self._settings().schedule.baseline_refresh_seconds
-                if last_full is None or (now - last_full).total_seconds() >= every:
-                    result = await self.refresh()
-                    last_full = now
-                    log.info("baselines refreshed: %d written, %d removed",
-                             result.refreshed, result.removed)  # fmt: skip
-                else:
-                    await self.refresh_changed()
-                JOB_LAST_SUCCESS.labels("baselines").set(self._clock().timestamp())
-                failures = 0
-            except Exception:
-                failures += 1
-                JOB_ERRORS.labels("baselines").inc()
-                log.exception("baseline refresh failed (%d in a row)", failures)
-            delay = INCREMENTAL_SECONDS * min(2**failures, 20)
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(stop.wait(), delay)
+
+        async def step() -> None:
+            nonlocal last_full
+            now = self._clock()
+            every = self._settings().schedule.baseline_refresh_seconds
+            if last_full is None or (now - last_full).total_seconds() >= every:
+                result = await self.refresh()
+                last_full = now
+                log.info("baselines refreshed: %d written, %d removed",
+                         result.refreshed, result.removed)  # fmt: skip
+            else:
+                await self.refresh_changed()
+
+        await repeat("baselines", step, lambda: INCREMENTAL_SECONDS, stop, self._clock,
+                     what="baseline refresh", max_factor=20)  # fmt: skip
