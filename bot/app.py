@@ -27,6 +27,7 @@ from core.alerts.service import AlertService
 from core.alerts.service import destination_mode as alert_destination
 from core.alerts.webhook import WebhookDelivery
 from core.browse import ListingBrowser
+from core.clock import utc_now
 from core.config_reload import SettingsHolder, watch_config
 from core.db import alerts as outbox_repo
 from core.db import extraction as extraction_repo
@@ -38,7 +39,7 @@ from core.db.pool import Database, open_database
 from core.extract.service import Extractor
 from core.guild_settings import GuildSettingsService
 from core.jobs.extract import ExtractionWorker, run_workers
-from core.jobs.ingest import Ingestor, IngestScheduler, TickResult, process_id, utc_now
+from core.jobs.ingest import Ingestor, IngestScheduler, TickResult, process_id
 from core.jobs.status import IngestStatus, ingest_status
 from core.jobs.supervisor import Supervisor
 from core.marketplace.client import EbayClient

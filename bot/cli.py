@@ -33,6 +33,7 @@ from bot.sidecar import SidecarError
 from core.alerts.evaluate import evaluate_alerts, load_cases
 from core.alerts.evaluate import summary as alerts_summary
 from core.alerts.feedback import FeedbackService, Precision, Suggestion
+from core.clock import utc_now
 from core.config_reload import SettingsHolder
 from core.db.embedded import EmbeddedPostgresError
 from core.db.migrate import MigrationError
@@ -44,7 +45,6 @@ from core.extract.evaluate import (
     outcome_json,
 )
 from core.extract.llm import llm_configured
-from core.jobs.ingest import utc_now
 from core.marketplace.quota import QuotaExhaustedError
 from core.models import ComponentType, choices
 from core.observability.logging import secret_values, set_secrets, setup_logging

@@ -11,7 +11,7 @@ from discord.ext import commands
 from bot import embeds
 from bot.client import SptBot
 from bot.views import answer
-from core.jobs.ingest import utc_now
+from core.clock import utc_now
 
 
 class Status(commands.Cog):

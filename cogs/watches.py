@@ -20,7 +20,7 @@ from bot.errors import UserError
 from bot.views import Confirm, answer, send_pages
 from core.alerts.card import plain
 from core.alerts.feedback import FeedbackService
-from core.jobs.ingest import utc_now
+from core.clock import utc_now
 from core.marketplace.wiring import credentials
 from core.watches import Watch, hints
 

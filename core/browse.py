@@ -13,6 +13,7 @@ from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from core.clock import Clock
 from core.db import baselines as baseline_repo
 from core.db import browse as repo
 from core.db.pool import Pool
@@ -22,7 +23,6 @@ from core.models import ComponentType, choices
 from core.pricing.baselines import Baseline
 from core.settings import Settings
 
-Clock = Callable[[], datetime]
 MAX_ROWS = 100  # the most a list command fetches; pages show 10 at a time
 MAX_WORDS = 8
 MAX_SAMPLES = 50_000

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import cache
@@ -26,11 +26,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError, available_timezones
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from core.clock import Clock
 from core.db import guild_settings as repo
 from core.db.pool import Connection, Pool
 
 log = logging.getLogger(__name__)
-Clock = Callable[[], datetime]
 MAX_MANAGER_ROLES = 25
 CAP_MIN, CAP_MAX = 1, 1000
 TIME_FORM = "HH:MM on a 24-hour clock (00:00 to 23:59), e.g. 22:00"

@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from core.alerts.service import delivery_promise
+from core.clock import Clock
 from core.db import extraction as extraction_repo
 from core.db.pool import Pool
 from core.guild_settings import GuildOverview, GuildSettingsService
@@ -26,7 +27,6 @@ from core.resilience import ServiceError
 from core.settings import Settings
 from core.watches import WatchService
 
-Clock = Callable[[], datetime]
 # How long a status report waits for eBay to say whether Insights is granted: a report must
 # come back promptly even when eBay is unreachable.
 INSIGHTS_PROBE_SECONDS = 10.0

@@ -6,16 +6,15 @@ to the guild the alert belongs to, so a forged button id from another guild find
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+from core.clock import Clock
 from core.db import alerts as repo
 from core.db.pool import Pool
 
-Clock = Callable[[], datetime]
 NOT_A_DEAL = "not_a_deal"
 DEFAULT_MUTE = timedelta(hours=24)
 

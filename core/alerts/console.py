@@ -4,16 +4,13 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Callable
-from datetime import datetime
 from typing import Any, TextIO
 
+from core.clock import Clock
 from core.db import alerts as repo
 from core.db.pool import Pool
 from core.observability.metrics import ALERTS
 from core.pricing.wording import market_phrase
-
-Clock = Callable[[], datetime]
 
 
 def render(row: dict[str, Any]) -> str:

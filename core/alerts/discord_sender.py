@@ -14,11 +14,12 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import timedelta
 from typing import Any, Generic, TypeVar
 
 from purgatory import AsyncCircuitBreakerFactory
 
+from core.clock import Clock
 from core.db import alerts as repo
 from core.db.pool import Pool
 from core.resilience import PermanentError, ServiceError, ServicePolicy
@@ -26,7 +27,6 @@ from core.settings import Settings
 
 log = logging.getLogger(__name__)
 
-Clock = Callable[[], datetime]
 RETRY_DELAY_SECONDS = 30.0
 
 

@@ -8,7 +8,7 @@ created within the window, in one scope (a guild, or None for the local scope).
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
@@ -16,12 +16,11 @@ from typing import Any
 
 from core.alerts.actions import NOT_A_DEAL
 from core.attributes import attributes_for
+from core.clock import Clock
 from core.db import feedback as repo
 from core.db.pool import Pool
 from core.filters import FilterError, parse_filter
 from core.watches import Watch
-
-Clock = Callable[[], datetime]
 
 PRECISION_DAYS = 90  # the window `/watch show` and the dashboard report
 # A watch gets a suggestion when, among its alerts of the last SUGGEST_DAYS, at least

@@ -11,10 +11,10 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
 from decimal import Decimal
 
 from core.alerts.judge import judge
+from core.clock import Clock
 from core.db import browse as browse_repo
 from core.db.pool import Pool
 from core.extract.service import Extractor, Outcome
@@ -27,7 +27,6 @@ from core.pricing.scoring import Market
 from core.settings import Settings
 from core.watches import Watch
 
-Clock = Callable[[], datetime]
 _CONCURRENT_EXTRACTIONS = 4
 
 

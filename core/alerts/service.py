@@ -10,6 +10,7 @@ from typing import Any
 
 from core import guild_settings
 from core.alerts.decide import Candidate, decide
+from core.clock import Clock
 from core.db import alerts as repo
 from core.db.pool import Pool
 from core.guild_settings import GuildSettings
@@ -20,8 +21,6 @@ from core.settings import Settings
 from core.watches import Watch
 
 log = logging.getLogger(__name__)
-
-Clock = Callable[[], datetime]
 
 
 def destination_mode(settings: Settings) -> str:

@@ -12,9 +12,9 @@ import asyncio
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
+from core.clock import Clock
 from core.db import extraction as repo
 from core.db.extraction import StoredExtraction
 from core.db.pool import Pool
@@ -32,7 +32,6 @@ from core.settings import Settings
 
 log = logging.getLogger(__name__)
 
-Clock = Callable[[], datetime]
 BATCH = 50
 RETRY_BASE_SECONDS = 30.0
 RETRY_MAX_SECONDS = 3600.0

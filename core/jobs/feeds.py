@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from core.clock import Clock
 from core.db import feeds as feeds_repo
 from core.db import listings as listing_repo
 from core.db.listings import PageOutcome
@@ -31,7 +32,6 @@ from core.settings import Settings
 
 log = logging.getLogger(__name__)
 
-Clock = Callable[[], datetime]
 FEED_PAGE_SIZE = 200  # Browse's largest page: fewest calls for a category's new listings
 
 

@@ -20,9 +20,10 @@ import os
 import socket
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
+from core.clock import Clock, utc_now
 from core.db import feeds as feeds_repo
 from core.db import listings as listing_repo
 from core.db import schedule as schedule_repo
@@ -51,7 +52,6 @@ from core.watches import Watch
 
 log = logging.getLogger(__name__)
 
-Clock = Callable[[], datetime]
 # A fixed-price listing that vanishes more than this before its end "ended early".
 EARLY_END_MARGIN_HOURS = 24.0
 
@@ -59,11 +59,6 @@ EARLY_END_MARGIN_HOURS = 24.0
 def process_id() -> str:
     """Identifies this process in leases: host and pid."""
     return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def utc_now() -> datetime:
-    """The wall clock, in UTC."""
-    return datetime.now(UTC)
 
 
 @dataclass(frozen=True)

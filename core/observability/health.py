@@ -16,12 +16,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from core.clock import Clock
 from core.observability.metrics import EXTERNAL_SERVICE_UP
 
 log = logging.getLogger(__name__)
 
 Check = Callable[[], Awaitable[object]]
-Clock = Callable[[], datetime]
 CHECK_TIMEOUT_SECONDS = 10.0
 
 

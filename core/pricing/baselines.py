@@ -15,6 +15,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
+from core.clock import Clock
 from core.db import baselines as repo
 from core.db.pool import Pool
 from core.jobs.loop import repeat
@@ -23,7 +24,6 @@ from core.settings import Settings
 
 log = logging.getLogger(__name__)
 
-Clock = Callable[[], datetime]
 INCREMENTAL_SECONDS = 15.0
 
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
-from datetime import datetime
 from typing import Any
 
+from core.clock import Clock
 from core.db import scores as repo
 from core.db.pool import Pool
 from core.extract.red_flags import find_red_flags
@@ -13,8 +13,6 @@ from core.marketplace.conditions import effective_condition
 from core.observability.metrics import SCORES
 from core.pricing.scoring import Facts, Market, score
 from core.settings import Settings
-
-Clock = Callable[[], datetime]
 
 
 def _facts(row: dict[str, Any]) -> Facts:

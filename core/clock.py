@@ -1,0 +1,17 @@
+"""Time, as spt's services take it: a clock is a function returning an aware UTC datetime.
+
+Services receive a clock instead of calling `datetime.now`, so tests and benchmarks run
+them on a simulated one (the sandbox's `ManualClock`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    """The wall clock, in UTC."""
+    return datetime.now(UTC)
