@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import discord
 import pytest
 
-from bot.discord_delivery import USER_AGENT, BotChannels
+from bot.discord_delivery import BotChannels
 from core.alerts.actions import AlertActions
 from core.alerts.channel import ChannelDelivery
 from core.alerts.service import AlertService, destination
@@ -32,7 +32,7 @@ from core.resilience import breaker_factory
 from core.settings import Settings, load_settings, parse_cli_overrides
 from core.watches import WatchService
 from sandbox import ManualClock
-from tests.fakes.discord_api import BOT_TOKEN, FakeDiscord
+from tests.fakes.discord_api import FakeDiscord
 from tests.pricing.test_baselines import NOW, Market
 
 GUILD_A = 610_000_000_000_000_001
@@ -234,14 +234,8 @@ async def fake() -> AsyncIterator[FakeDiscord]:
 @pytest.fixture
 async def client(fake: FakeDiscord) -> AsyncIterator[discord.Client]:
     """A logged-in discord.py client (REST only: channel delivery needs no gateway)."""
-    with fake.patch_discord():
-        bot = discord.Client(intents=discord.Intents.none())
-        bot.http.user_agent = USER_AGENT
-        await bot.login(BOT_TOKEN)
-        try:
-            yield bot
-        finally:
-            await bot.close()
+    async with fake.rest_client() as bot:
+        yield bot
 
 
 class World:

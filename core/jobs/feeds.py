@@ -101,7 +101,7 @@ class FeedRunner:
                         )
                         hits += await feeds_repo.match(conn, feed, stored, now)
                     total += outcome
-                    _count(feed["marketplace"], outcome)
+                    count_ingested(feed["marketplace"], outcome)
                 if not page.has_next:
                     break
                 if not sweep and outcome.new == 0:
@@ -115,7 +115,8 @@ class FeedRunner:
         return FeedRun(*ids, pages, total, hits, sweep)
 
 
-def _count(marketplace: str, outcome: PageOutcome) -> None:
+def count_ingested(marketplace: str, outcome: PageOutcome) -> None:
+    """Count a stored page in `spt_listings_ingested_total` and the last-new-listing gauge."""
     LISTINGS_INGESTED.labels(marketplace, "new").inc(outcome.new)
     LISTINGS_INGESTED.labels(marketplace, "seen_again").inc(outcome.seen - outcome.new)
     if outcome.new:

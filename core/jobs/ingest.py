@@ -30,7 +30,7 @@ from core.db import schedule as schedule_repo
 from core.db.listings import PageOutcome
 from core.db.pool import Pool
 from core.jobs.fairness import stretch_factor
-from core.jobs.feeds import FeedRun, FeedRunner
+from core.jobs.feeds import FeedRun, FeedRunner, count_ingested
 from core.jobs.loop import repeat
 from core.marketplace.client import EbayClient, SearchRequest, effective_buying_options
 from core.marketplace.conditions import condition_ids_for
@@ -39,9 +39,7 @@ from core.observability.metrics import (
     INGEST_INTERVAL,
     INGEST_PAUSED,
     INGEST_STRETCH,
-    LAST_NEW_LISTING,
     LISTINGS_DEACTIVATED,
-    LISTINGS_INGESTED,
     SOLD_RECORDED,
     WATCH_RUNS,
     WATCHES_ENABLED,
@@ -154,7 +152,7 @@ class Ingestor:
                                 conn, served, fresh, self._clock()
                             )
                         total += outcome
-                        _count_ingested(watch, outcome)
+                        count_ingested(watch.marketplace.value, outcome)
                     if not page.has_next:
                         reached_end = True
                         break
@@ -212,14 +210,6 @@ class Ingestor:
             SOLD_RECORDED.labels("marketplace_insights").inc(outcome.seen)
             recorded += outcome.seen
         return recorded
-
-
-def _count_ingested(watch: Watch, outcome: PageOutcome) -> None:
-    market = watch.marketplace.value
-    LISTINGS_INGESTED.labels(market, "new").inc(outcome.new)
-    LISTINGS_INGESTED.labels(market, "seen_again").inc(outcome.seen - outcome.new)
-    if outcome.new:
-        LAST_NEW_LISTING.set_to_current_time()
 
 
 @dataclass

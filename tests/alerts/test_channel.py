@@ -50,14 +50,8 @@ async def fake() -> AsyncIterator[FakeDiscord]:
 @pytest.fixture
 async def client(fake: FakeDiscord) -> AsyncIterator[discord.Client]:
     """A logged-in discord.py client (REST only: channel delivery needs no gateway)."""
-    with fake.patch_discord():
-        bot = discord.Client(intents=discord.Intents.none())
-        bot.http.user_agent = USER_AGENT
-        await bot.login(BOT_TOKEN)
-        try:
-            yield bot
-        finally:
-            await bot.close()
+    async with fake.rest_client() as bot:
+        yield bot
 
 
 def posts(fake: FakeDiscord) -> int:
@@ -257,19 +251,14 @@ async def test_without_read_message_history_the_nonce_still_guards_a_resend(
 ) -> None:
     async with FakeDiscord() as server:
         build(server, without=Permission.READ_MESSAGE_HISTORY)
-        with server.patch_discord():
-            bot = discord.Client(intents=discord.Intents.none())
-            await bot.login(BOT_TOKEN)
-            try:
-                clock = ManualClock(NOW)
-                settings = config(server)
-                await alerts_for_channel(pool, settings, clock)
-                await crash_after_discord_accepted(sender(pool, bot, settings, clock, "a"),
-                                                   monkeypatch)  # fmt: skip
-                clock.advance(61)
-                assert await sender(pool, bot, settings, clock, "b").deliver_pending() == 1
-            finally:
-                await bot.close()
+        async with server.rest_client() as bot:
+            clock = ManualClock(NOW)
+            settings = config(server)
+            await alerts_for_channel(pool, settings, clock)
+            await crash_after_discord_accepted(sender(pool, bot, settings, clock, "a"),
+                                               monkeypatch)  # fmt: skip
+            clock.advance(61)
+            assert await sender(pool, bot, settings, clock, "b").deliver_pending() == 1
         assert len(server.messages_in(CHANNEL)) == 1  # the lookup was refused; the nonce held
         assert [r.status for r in server.requests if r.method == "GET"
                 and r.path.endswith("/messages")] == [403]  # fmt: skip

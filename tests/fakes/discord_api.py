@@ -41,7 +41,7 @@ import mimetypes
 import re
 import secrets
 import time
-from collections.abc import Awaitable, Callable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http import HTTPStatus
@@ -1368,6 +1368,23 @@ class FakeDiscord:
             yield
         finally:
             Route.BASE, DiscordWebSocket.DEFAULT_GATEWAY = base, gateway
+
+    @contextlib.asynccontextmanager
+    async def rest_client(self) -> AsyncIterator[Any]:
+        """A discord.py `Client` logged in to the fake over REST only (no gateway), sending
+        spt's User-Agent; for code that only posts and reads messages, such as delivery."""
+        import discord  # here, so that raw-HTTP tests need not load discord.py
+
+        from bot.discord_delivery import USER_AGENT
+
+        with self.patch_discord():
+            client = discord.Client(intents=discord.Intents.none())
+            client.http.user_agent = USER_AGENT
+            await client.login(self.token)
+            try:
+                yield client
+            finally:
+                await client.close()
 
     async def wait_for(
         self,
