@@ -13,6 +13,7 @@ RUN pip install --no-cache-dir -r requirements.lock
 
 COPY pyproject.toml README.md config.toml ./
 COPY core ./core
+COPY app ./app
 COPY bot ./bot
 COPY cogs ./cogs
 COPY sandbox ./sandbox

@@ -39,11 +39,11 @@ from sandbox import (
     DEFAULT_CLIENT_ID,
     DEFAULT_CLIENT_SECRET,
     Catalog,
-    ManualClock,
     SandboxMarketplace,
     build_catalog,
 )
 from sandbox.products import category_subtree
+from tests.clock import ManualClock
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 

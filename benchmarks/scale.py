@@ -52,10 +52,10 @@ from core.settings import DatabaseSettings, Settings, load_settings, parse_cli_o
 from sandbox import (
     DEFAULT_CLIENT_ID,
     DEFAULT_CLIENT_SECRET,
-    ManualClock,
     SandboxMarketplace,
     build_catalog,
 )
+from tests.clock import ManualClock
 
 NOW = datetime.now(UTC).replace(second=0, microsecond=0)
 CYCLE = timedelta(minutes=15)

@@ -25,10 +25,10 @@ from typing import Any
 
 import aiohttp
 
+from app.services import open_services
+from app.sidecar import Sidecar
 from benchmarks.bot import populate, summary
 from benchmarks.database import bench_database
-from bot.app import open_services
-from bot.sidecar import Sidecar
 from core.config_reload import SettingsHolder
 from core.db.migrate import migrate
 from core.db.pool import Pool, create_pool

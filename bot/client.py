@@ -2,8 +2,9 @@
 
 `setup_hook` loads every cog under `cogs/` and registers the persistent alert buttons
 (DynamicItems, so buttons on old messages keep working after a restart). The pipeline's
-loops are not the bot's: `spt run` starts them under its own supervisor and keeps the bot
-connected beside them (`DiscordConnection`), so losing Discord never stops ingestion.
+loops are not the bot's: `spt run` (app/run.py) starts them under its one supervisor and
+keeps the bot connected beside them (`DiscordConnection`), so losing Discord never stops
+ingestion.
 Commands are synced only when asked (`spt sync`), never on start.
 """
 
@@ -24,13 +25,13 @@ from discord import app_commands
 from discord.ext import commands
 
 import cogs
-from bot.app import Services, start_pipeline
-from bot.discord_delivery import USER_AGENT, BotChannels, discord_trace
+from app.errors import IntegrationError
+from app.services import Services
+from bot.delivery import USER_AGENT, BotChannels, discord_trace
 from bot.errors import report_error, send_ephemeral
 from bot.views import AlertButton, DigestDismiss
 from core.alerts.delivery import OutgoingMessage
 from core.config_reload import SettingsHolder
-from core.jobs.supervisor import Supervisor
 from core.resilience import RetryableError
 
 log = logging.getLogger(__name__)
@@ -128,8 +129,19 @@ class SptBot(commands.AutoShardedBot):
             await self._services.health.check("discord")  # up now, not at the next interval
 
 
-# Errors no reconnect can fix: the process stops and says why (see bot.errors).
+# Errors no reconnect can fix: the process stops and says why.
 FATAL = (discord.LoginFailure, discord.PrivilegedIntentsRequired)
+
+
+def fatal_problem(exc: Exception) -> str:
+    """What to fix, in one line, for an error no reconnect can fix."""
+    if isinstance(exc, discord.LoginFailure):
+        return "Discord rejected the bot token (discord.token / DISCORD_TOKEN)"
+    if isinstance(exc, discord.PrivilegedIntentsRequired):
+        return "the bot asked for an intent it is not allowed in the developer portal"
+    return f"{type(exc).__name__}: {exc}"
+
+
 RECONNECT_BASE_SECONDS = 2.0
 RECONNECT_MAX_SECONDS = 300.0
 
@@ -153,6 +165,11 @@ class DiscordConnection:
         """Health check: the current bot's gateway is connected."""
         return self.bot is not None and await self.bot.discord_up()
 
+    @property
+    def channels(self) -> CurrentBotChannels:
+        """Channel alerts through whichever bot is connected now."""
+        return CurrentBotChannels(self)
+
     def current(self) -> discord.Client:
         """The bot to send through now; a retryable error while there is none."""
         if self.bot is None or self.bot.is_closed():
@@ -166,8 +183,8 @@ class DiscordConnection:
             try:
                 await self._connect_once(stop)
                 why = "the connection ended"
-            except FATAL:
-                raise
+            except FATAL as exc:
+                raise IntegrationError("discord", fatal_problem(exc)) from exc
             except (discord.DiscordException, OSError, aiohttp.ClientError) as exc:
                 why = str(exc) or type(exc).__name__
             if stop.is_set():
@@ -207,19 +224,6 @@ class CurrentBotChannels:
     async def find(self, channel_id: int, ref: str, since: datetime) -> int | None:
         """Look for an earlier send through the current bot."""
         return await BotChannels(self._connection.current()).find(channel_id, ref, since)
-
-
-async def run_bot(services: Services, stop: asyncio.Event) -> None:
-    """`spt run` with a token: the pipeline under one supervisor, the bot beside it, until
-    `stop` is set; a fatal Discord error (rejected token) stops both and is raised."""
-    supervisor = Supervisor()
-    connection = DiscordConnection(services)
-    start_pipeline(services, supervisor, connection.up, CurrentBotChannels(connection))
-    try:
-        await connection.run(stop)
-    finally:
-        log.info("shutting down")
-        await supervisor.stop()
 
 
 async def command_payload(holder: SettingsHolder) -> list[dict[str, Any]]:

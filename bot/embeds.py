@@ -15,7 +15,7 @@ from typing import Any
 import discord
 from discord.utils import format_dt
 
-from bot.render import slash_command, suggestion_text
+from app.render import slash_command, suggestion_text
 from core.alerts.actions import AlertInfo
 from core.alerts.card import CONDITION_LABELS, FIELD_VALUE_MAX, code, link, plain, safe_url
 from core.alerts.feedback import Precision, Suggestion

@@ -1,7 +1,7 @@
 """Time, as spt's services take it: a clock is a function returning an aware UTC datetime.
 
 Services receive a clock instead of calling `datetime.now`, so tests and benchmarks run
-them on a simulated one (the sandbox's `ManualClock`).
+them on a simulated one (`tests/clock.py`).
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ from sandbox.catalog import (
     Listing,
     build_catalog,
 )
-from sandbox.clock import ManualClock, utc_now
+from sandbox.clock import utc_now
 from sandbox.faults import Endpoint, FaultInjector, RequestStats
 from sandbox.products import FX_FROM_USD, PRODUCTS, Product
 from sandbox.server import (
@@ -38,7 +38,6 @@ __all__ = [
     "FaultInjector",
     "GroundTruth",
     "Listing",
-    "ManualClock",
     "Product",
     "RequestStats",
     "SandboxMarketplace",

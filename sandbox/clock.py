@@ -1,9 +1,10 @@
-"""Clocks for the sandbox: the real one, and one tests move by hand."""
+"""The sandbox's clock: any function returning an aware UTC datetime (tests pass one they
+move by hand, tests/clock.py)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 Clock = Callable[[], datetime]
 
@@ -11,29 +12,3 @@ Clock = Callable[[], datetime]
 def utc_now() -> datetime:
     """The current time, timezone-aware UTC."""
     return datetime.now(UTC)
-
-
-class ManualClock:
-    """A clock that stands still until told to move; call it to read the time."""
-
-    def __init__(self, start: datetime) -> None:
-        if start.tzinfo is None:
-            raise ValueError("start must be timezone-aware")
-        self._now = start
-
-    def __call__(self) -> datetime:
-        return self._now
-
-    def advance(self, delta: timedelta | float) -> datetime:
-        """Move forward by a timedelta or a number of seconds; returns the new time."""
-        step = delta if isinstance(delta, timedelta) else timedelta(seconds=delta)
-        if step < timedelta(0):
-            raise ValueError("a clock only moves forward")
-        self._now += step
-        return self._now
-
-    def set(self, moment: datetime) -> None:
-        """Jump to `moment` (forward or back: tests may rewind)."""
-        if moment.tzinfo is None:
-            raise ValueError("moment must be timezone-aware")
-        self._now = moment

@@ -18,8 +18,9 @@ import click
 import pytest
 from click.testing import CliRunner, Result
 
-from bot import app
-from bot.cli import _demo_report, cli
+from app.cli import cli
+from app.cli.serve import _demo_report
+from app.demo import DemoResult
 from core.db.listings import PageOutcome
 from core.db.migrate import discover
 from core.db.pool import create_pool
@@ -362,7 +363,7 @@ def test_demo_seeds_example_watches_once(empty_database_url: str) -> None:
 def test_demo_summary_gives_alerts_per_1000_listings(capsys: pytest.CaptureFixture[str]) -> None:
     runs = [RunResult(1, outcome=PageOutcome(seen=1200, new=1200)),
             RunResult(2, outcome=PageOutcome(seen=1000, new=900))]  # fmt: skip
-    result = app.DemoResult(True, [], [], [], TickResult(runs), "http://127.0.0.1:1", 2100, 2100,
+    result = DemoResult(True, [], [], [], TickResult(runs), "http://127.0.0.1:1", 2100, 2100,
                             40, "rules", 40, 2000, [], 7, 7)  # fmt: skip
     assert result.alerts_per_1000 == 3.2  # 7 of the 2,200 listings read: 3.18 per 1,000
     assert result.summary()["alerts_per_1000_listings"] == 3.2

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from click.testing import CliRunner, Result
 
-from bot.cli import cli
+from app.cli import cli
 
 DEV = Path(__file__).resolve().parent / "data" / "titles-dev.jsonl"
 

@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 import discord
 import pytest
 
-from bot.discord_delivery import BotChannels
+from bot.delivery import BotChannels
 from core.alerts.actions import AlertActions
 from core.alerts.channel import ChannelDelivery
 from core.alerts.service import AlertService, destination
@@ -31,7 +31,7 @@ from core.pricing.scorer import Scorer
 from core.resilience import breaker_factory
 from core.settings import Settings, load_settings, parse_cli_overrides
 from core.watches import WatchService
-from sandbox import ManualClock
+from tests.clock import ManualClock
 from tests.fakes.discord_api import FakeDiscord
 from tests.pricing.test_baselines import NOW, Market
 

@@ -8,7 +8,7 @@ lost) is first looked for in the channel's recent history by the ref in its foot
 (`alert {id}`, or `ref {key}` for a digest): found, it is recorded as delivered and not
 posted again. Alert messages carry the persistent buttons the bot answers; a digest
 carries "Dismiss all". A channel that is gone or that the bot may not post in fails the
-message at once and flags its watches. The bot (`bot/discord_delivery.py`) carries the
+message at once and flags its watches. The bot (`bot/delivery.py`) carries the
 messages through discord.py.
 """
 

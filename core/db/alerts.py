@@ -548,3 +548,8 @@ async def scopes(conn: Connection) -> list[int | None]:
     """Every scope that has watches (None is the local scope), local first."""
     rows = await conn.fetch("SELECT DISTINCT guild_id FROM watches ORDER BY guild_id NULLS FIRST")
     return [r["guild_id"] for r in rows]
+
+
+async def count(conn: Connection) -> int:
+    """Alerts ever decided, in every scope."""
+    return int(await conn.fetchval("SELECT count(*) FROM alerts"))

@@ -82,3 +82,8 @@ async def open_database(config: DatabaseSettings) -> AsyncIterator[Database]:
         await pool.close()
         if embedded is not None:
             await embedded.stop()
+
+
+async def ping(pool: Pool) -> object:
+    """One round trip to the server (the health check)."""
+    return await pool.fetchval("SELECT 1")

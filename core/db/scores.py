@@ -100,3 +100,8 @@ async def top(conn: Connection, limit: int) -> list[dict[str, Any]]:
         limit,
     )
     return [dict(r) for r in rows]
+
+
+async def count_current(conn: Connection) -> int:
+    """Listings with a current score."""
+    return int(await conn.fetchval("SELECT count(*) FROM scores WHERE is_current"))

@@ -13,7 +13,7 @@ from core.db.pool import Pool
 from core.pricing.baselines import BaselineService
 from core.pricing.scorer import Scorer
 from core.settings import load_settings, parse_cli_overrides
-from sandbox import ManualClock
+from tests.clock import ManualClock
 from tests.pricing.test_baselines import NOW, Market
 
 # A dozen listings make a mature market for tests about pages, buttons and delivery rather

@@ -11,7 +11,7 @@ from typing import Any
 import discord
 import pytest
 
-from bot.discord_delivery import USER_AGENT, BotChannels
+from bot.delivery import USER_AGENT, BotChannels
 from core.alerts.channel import ChannelDelivery
 from core.alerts.service import AlertService
 from core.db import alerts as repo
@@ -20,7 +20,7 @@ from core.pricing.baselines import BaselineService
 from core.pricing.scorer import Scorer
 from core.resilience import breaker_factory
 from core.settings import Settings, load_settings, parse_cli_overrides
-from sandbox import ManualClock
+from tests.clock import ManualClock
 from tests.fakes.discord_api import (
     BOT_TOKEN,
     DEFAULT_BOT_PERMISSIONS,

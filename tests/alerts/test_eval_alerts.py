@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-from bot.cli import cli
+from app.cli import cli
 from core.alerts.evaluate import auc
 
 DATA = Path(__file__).resolve().parent.parent / "data"

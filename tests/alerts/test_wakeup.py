@@ -20,7 +20,8 @@ from pathlib import Path
 import asyncpg
 import pytest
 
-from bot.app import DELIVERY_MIN_GAP_SECONDS, Services, open_services, start_pipeline
+from app.pipeline import DELIVERY_MIN_GAP_SECONDS, start_pipeline
+from app.services import Services, open_services
 from core.config_reload import SettingsHolder
 from core.db import alerts as repo
 from core.db.notify import APPLICATION_NAME, Listener

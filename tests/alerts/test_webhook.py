@@ -9,7 +9,7 @@ from datetime import timedelta
 import aiohttp
 import pytest
 
-from bot.discord_delivery import USER_AGENT, Webhook, discord_session
+from bot.delivery import USER_AGENT, Webhook, discord_session
 from core.alerts.card import AlertCard, embed, plain
 from core.alerts.service import AlertService
 from core.alerts.webhook import WebhookDelivery
@@ -19,7 +19,7 @@ from core.pricing.baselines import BaselineService
 from core.pricing.scorer import Scorer
 from core.resilience import breaker_factory
 from core.settings import Settings, load_settings, parse_cli_overrides
-from sandbox import ManualClock
+from tests.clock import ManualClock
 from tests.fakes.discord import FakeDiscordWebhook
 from tests.pricing.test_baselines import NOW, Market
 

@@ -13,9 +13,10 @@ from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from bot.app import Services, open_services, start_pipeline
+from app.pipeline import start_pipeline
+from app.services import Services, open_services
 from bot.client import SptBot
-from bot.discord_delivery import BotChannels
+from bot.delivery import BotChannels
 from core.config_reload import SettingsHolder
 from core.jobs.supervisor import Supervisor
 from core.settings import load_settings, parse_cli_overrides

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
-from bot.discord_delivery import BotChannels
+from bot.delivery import BotChannels
 from core.alerts.channel import ChannelDelivery
 from core.resilience import breaker_factory
 from tests.bot.harness import DEALS, GUILD, Harness

@@ -7,10 +7,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bot.discord_delivery import BotChannels
+from bot.delivery import BotChannels
 from core.alerts.channel import ChannelDelivery
 from core.resilience import breaker_factory
-from sandbox import ManualClock
 from tests.bot.harness import (
     DEALS,
     GUILD,
@@ -24,6 +23,7 @@ from tests.bot.harness import (
 )
 from tests.bot.market import Seeder
 from tests.bot.test_watch_commands import RAM, watches
+from tests.clock import ManualClock
 from tests.fakes.discord_api import ChannelArg, OptionValue, RoleArg
 
 NIGHT: dict[str, OptionValue] = {"start": "22:00", "end": "07:00", "timezone": "Europe/Berlin"}

@@ -10,7 +10,8 @@ from datetime import UTC, datetime
 import pytest
 
 import bot.client as client_module
-from bot.app import open_services, start_pipeline
+from app.pipeline import start_pipeline
+from app.services import open_services
 from bot.client import CurrentBotChannels, DiscordConnection, SptBot
 from core.jobs.supervisor import Supervisor
 from core.observability.metrics import REGISTRY

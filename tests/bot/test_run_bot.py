@@ -12,7 +12,7 @@ from typing import Any
 
 import asyncpg
 
-from bot.app import open_services
+from app.services import open_services
 from bot.client import SptBot
 from sandbox import SandboxMarketplace
 from tests.bot.harness import DEALS, GUILD, OTHER_GUILD, holder_for, running_bot

@@ -18,7 +18,7 @@ from core.pricing.baselines import BaselineService
 from core.pricing.scorer import Scorer
 from core.settings import load_settings
 from core.watches import WatchService
-from sandbox import ManualClock
+from tests.clock import ManualClock
 from tests.db.test_migrations import write_migrations
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)

@@ -19,7 +19,7 @@ from core.marketplace.listing import MarketListing
 from core.models import Marketplace
 from core.resilience import breaker_factory
 from core.settings import Settings, load_settings, parse_cli_overrides
-from sandbox import ManualClock
+from tests.clock import ManualClock
 from tests.fakes.llm import status
 from tests.fakes.ollama import FakeOllama
 

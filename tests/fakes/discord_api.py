@@ -1375,7 +1375,7 @@ class FakeDiscord:
         spt's User-Agent; for code that only posts and reads messages, such as delivery."""
         import discord  # here, so that raw-HTTP tests need not load discord.py
 
-        from bot.discord_delivery import USER_AGENT
+        from bot.delivery import USER_AGENT
 
         with self.patch_discord():
             client = discord.Client(intents=discord.Intents.none())

@@ -21,10 +21,10 @@ from sandbox import (
     DEFAULT_CLIENT_ID,
     DEFAULT_CLIENT_SECRET,
     Catalog,
-    ManualClock,
     SandboxMarketplace,
     build_catalog,
 )
+from tests.clock import ManualClock
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 

@@ -16,7 +16,7 @@ from datetime import timedelta
 import pytest
 from click.testing import CliRunner
 
-from bot.cli import cli
+from app.cli import cli
 from core.jobs.ingest import search_request
 from core.marketplace.auth import (
     INSIGHTS_SCOPE,

@@ -12,7 +12,7 @@ import pytest
 from core.jobs.supervisor import Supervisor
 from core.observability.health import HealthMonitor
 from core.observability.metrics import REGISTRY
-from sandbox import ManualClock
+from tests.clock import ManualClock
 
 
 def errors(job: str) -> float:

@@ -26,11 +26,11 @@ from sandbox import (
     DealClass,
     Endpoint,
     Listing,
-    ManualClock,
     SandboxMarketplace,
     build_catalog,
     serve_forever,
 )
+from tests.clock import ManualClock
 
 NOW = datetime(2026, 3, 2, 12, 0, tzinfo=UTC)
 TOKEN = "/identity/v1/oauth2/token"

@@ -19,11 +19,11 @@ from sandbox import (
     DEFAULT_CLIENT_SECRET,
     INSIGHTS_SCOPE,
     Catalog,
-    ManualClock,
     SandboxMarketplace,
     build_catalog,
     serve_forever,
 )
+from tests.clock import ManualClock
 from tests.marketplace.test_sandbox import NOW, SALES, SEARCH, TOKEN
 
 BASIC = (

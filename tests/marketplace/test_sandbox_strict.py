@@ -19,11 +19,11 @@ from sandbox import (
     API_SCOPE,
     Catalog,
     Listing,
-    ManualClock,
     SandboxMarketplace,
     build_catalog,
 )
 from sandbox.products import CATEGORY_CHILDREN, category_subtree
+from tests.clock import ManualClock
 from tests.marketplace.test_sandbox import NOW, SEARCH, TOKEN, basic
 
 SEARCH_DOC = "https://developer.ebay.com/api-docs/buy/browse/resources/item_summary/methods/search"

@@ -9,8 +9,9 @@ from collections.abc import AsyncIterator
 import aiohttp
 import pytest
 
-from bot.app import Services, open_services
-from bot.sidecar import Sidecar, SidecarError
+from app.errors import SidecarError
+from app.services import Services, open_services
+from app.sidecar import Sidecar
 from core.config_reload import SettingsHolder
 from core.settings import load_settings, parse_cli_overrides
 

@@ -243,7 +243,7 @@ def test_logs_are_json_lines_with_context_and_no_secret(demo: Demo) -> None:
     for entry in entries:
         assert {"ts", "level", "logger", "msg"} <= set(entry), entry
     assert any(e.get("watch_id") and e.get("job") == "ingest" for e in entries)
-    assert any(e["logger"] == "bot.sidecar" for e in entries)
+    assert any(e["logger"] == "app.sidecar" for e in entries)
     text = "\n".join(lines) + "\n".join(demo.stdout)
     for secret in SECRETS.values():
         assert secret not in text

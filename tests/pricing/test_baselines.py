@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from bot.cli import cli
+from app.cli import cli
 from core.db.pool import Pool, create_pool
 from core.pricing.baselines import BaselineService
 from core.settings import DatabaseSettings, load_settings
-from sandbox import ManualClock
+from tests.clock import ManualClock
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 KEY = "ram:ddr4:ecc_reg:32gb:2666"

@@ -9,7 +9,7 @@ from core.db.pool import Pool
 from core.pricing.baselines import BaselineService
 from core.pricing.scorer import Scorer
 from core.settings import load_settings
-from sandbox import ManualClock
+from tests.clock import ManualClock
 from tests.pricing.test_baselines import KEY, NOW, Market
 
 

@@ -11,8 +11,8 @@ from typing import Any
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
-from bot.app import Services, open_services
-from bot.sidecar import build_app
+from app.services import Services, open_services
+from app.sidecar import build_app
 from core.config_reload import SettingsHolder
 from core.db.pool import Pool
 from core.settings import load_settings, parse_cli_overrides

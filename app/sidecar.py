@@ -13,19 +13,16 @@ from aiohttp import web
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from prometheus_client.openmetrics import exposition as openmetrics
 
-from core.db.migrate import readiness
+from app.errors import SidecarError
 from core.observability.metrics import REGISTRY
+from core.storage import readiness
 
 if TYPE_CHECKING:
-    from bot.app import Services
+    from app.services import Services
 
 log = logging.getLogger(__name__)
 SERVICES: web.AppKey[Services] = web.AppKey("services")
 _NO_CACHE = {"Cache-Control": "no-store"}
-
-
-class SidecarError(RuntimeError):
-    """The side server could not start (e.g. its port is taken)."""
 
 
 def _wants_openmetrics(accept: str) -> bool:
@@ -66,7 +63,7 @@ def build_app(services: Services) -> web.Application:
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     if services.holder.current.web.enabled:
-        from bot import web as dashboard
+        from app import web as dashboard
 
         dashboard.setup(app, services)
     return app

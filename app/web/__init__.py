@@ -11,12 +11,12 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from bot.web import pages
+from app.web import pages
 from core.alerts.card import CONDITION_LABELS, safe_url
 from core.pricing.wording import market_phrase
 
 if TYPE_CHECKING:
-    from bot.app import Services
+    from app.services import Services
 
 HERE = Path(__file__).parent
 

@@ -17,9 +17,9 @@ import aiohttp_jinja2
 from aiohttp import web
 from multidict import MultiDict, MultiMapping
 
-from bot.render import cli_command, slash_command
-from bot.web import auth
-from bot.web.params import (
+from app.render import cli_command, slash_command
+from app.web import auth
+from app.web.params import (
     ALERT_STATUSES,
     AlertParams,
     BadRequestError,
@@ -40,7 +40,7 @@ from core.models import ComponentType, Marketplace
 from core.watches import WatchNotFoundError
 
 if TYPE_CHECKING:
-    from bot.app import Services
+    from app.services import Services
 
 log = logging.getLogger(__name__)
 SERVICES: web.AppKey[Services] = web.AppKey("dashboard_services")
