@@ -55,14 +55,12 @@ def slash_command(watch: Watch, suggestion: Suggestion) -> str:
 
 
 def cli_command(watch: Watch, suggestion: Suggestion) -> str:
-    """The `spt` command that applies a suggestion; `--filter` replaces the list, so the
-    watch's own filters come first."""
+    """The `spt` command that applies a suggestion (`--filter` adds to the watch's own)."""
     words = ["spt", "watch", "edit", str(watch.id)]
     if watch.guild_id is not None:
         words += ["--guild", str(watch.guild_id)]
     if suggestion.setting == "filter":
-        for text in (*(f.describe() for f in watch.filters), suggestion.value):
-            words += ["--filter", text]
+        words += ["--filter", suggestion.value]
     else:
         words += [f"--{suggestion.setting.replace('_', '-')}", suggestion.value]
     return shlex.join(words)

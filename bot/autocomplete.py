@@ -17,6 +17,7 @@ from discord import app_commands
 from core.attributes import attributes_for
 from core.guild_settings import zone_names
 from core.models import ComponentType, Condition, Marketplace
+from core.watches import Watch
 
 if TYPE_CHECKING:
     from bot.client import SptBot
@@ -137,6 +138,21 @@ async def conditions(interaction: discord.Interaction[Any], current: str) -> lis
     return result
 
 
+def _set_filters(watch: Watch, current: str) -> list[Choice]:
+    return [_choice(f.describe(), f.describe()) for f in watch.filters
+            if current.lower() in f.describe().lower()]  # fmt: skip
+
+
+@_safe
+async def set_filters(interaction: discord.Interaction[Any], current: str) -> list[Choice]:
+    """The chosen watch's current filters (to remove one)."""
+    ref = getattr(interaction.namespace, "watch", None)
+    if interaction.guild_id is None or not ref:
+        return []
+    watch = await _bot(interaction).services.watches.get(interaction.guild_id, str(ref))
+    return _set_filters(watch, current)
+
+
 @_safe
 async def filters(interaction: discord.Interaction[Any], current: str) -> list[Choice]:
     """Filter examples for the chosen watch's type, or its current filters when removing."""
@@ -145,8 +161,7 @@ async def filters(interaction: discord.Interaction[Any], current: str) -> list[C
         return []
     watch = await _bot(interaction).services.watches.get(interaction.guild_id, str(ref))
     if getattr(interaction.namespace, "action", None) == "remove":
-        return [_choice(f.describe(), f.describe()) for f in watch.filters
-                if current.lower() in f.describe().lower()]  # fmt: skip
+        return _set_filters(watch, current)
     text = current.strip().lower()
     examples = []
     for name, spec in attributes_for(watch.component_type).items():

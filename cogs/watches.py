@@ -175,11 +175,16 @@ class Watches(commands.GroupCog, group_name="watch", group_description="Saved eB
         cold_start=COLD_START,
         realert_step="Unit-price drop in percent before a listing alerts again",
         poll_minutes="Minutes between searches (1 to 1440)",
+        add_filter="An attribute filter to add to the watch's, e.g. capacity_gb>=32",
+        remove_filter="One of the watch's filters to remove (its text or number)",
+        clear_filters="Remove every attribute filter first",
     )
     @app_commands.autocomplete(
         watch=autocomplete.watches,
         marketplace=autocomplete.marketplaces,
         conditions=autocomplete.conditions,
+        add_filter=autocomplete.filters,
+        remove_filter=autocomplete.set_filters,
     )
     @manager_only()
     async def edit(
@@ -197,6 +202,9 @@ class Watches(commands.GroupCog, group_name="watch", group_description="Saved eB
         cold_start: bool | None = None,
         realert_step: app_commands.Range[float, 0, 100] | None = None,
         poll_minutes: app_commands.Range[int, 1, 1440] | None = None,
+        add_filter: app_commands.Range[str, 1, 200] | None = None,
+        remove_filter: app_commands.Range[str, 1, 200] | None = None,
+        clear_filters: bool = False,
     ) -> None:
         given: dict[str, Any] = {
             "name": name, "query": query, "marketplace": marketplace,
@@ -211,9 +219,14 @@ class Watches(commands.GroupCog, group_name="watch", group_description="Saved eB
             amount = _amount(text)
             if amount is not None:
                 changes[key] = amount or None  # '' (cleared) becomes no limit
-        if not changes:
+        if not changes and add_filter is None and remove_filter is None and not clear_filters:
             raise UserError("Nothing to change: give at least one option besides the watch.")
-        edited = await self._service.edit(self._guild(interaction), watch, changes)
+        edited = await self._service.edit(
+            self._guild(interaction), watch, changes,
+            add_filters=[add_filter] if add_filter is not None else [],
+            remove_filters=[remove_filter] if remove_filter is not None else [],
+            clear_filters=clear_filters,
+        )  # fmt: skip
         notes = channel_notes(interaction, channel.id) if channel is not None else []
         await answer(
             interaction,

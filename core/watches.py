@@ -255,6 +255,28 @@ def hints(watch: WatchFields) -> list[str]:
     ]
 
 
+def _filters_after(
+    current: Watch, add: Sequence[str], remove: Sequence[str], clear: bool
+) -> list[Any]:
+    """The watch's filters after clearing, removing (by text or 1-based number) and adding,
+    in that order; a filter to remove that is not set is an error naming those that are."""
+    kept = [] if clear else list(current.filters)
+    for item in remove:
+        text = item.strip()
+        if text.isdigit() and 1 <= int(text) <= len(kept):
+            kept.pop(int(text) - 1)
+            continue
+        try:
+            target = parse_filter(text, current.component_type)
+        except FilterError as exc:
+            raise InvalidWatchError([f"filters: {exc}"]) from None
+        if target not in kept:
+            shown = ", ".join(f.describe() for f in kept) or "none"
+            raise InvalidWatchError([f"filters: {text!r} is not set (set: {shown})"])
+        kept.remove(target)
+    return [*kept, *add]
+
+
 class WatchService:
     """Create, read, change and delete watches within one scope (a guild, or None for local)."""
 
@@ -295,16 +317,33 @@ class WatchService:
             row = await _find(conn, guild_id, ref)
         return Watch.model_validate(row)
 
-    async def edit(self, guild_id: int | None, ref: int | str, changes: Mapping[str, Any]) -> Watch:
-        """Apply changes to a watch, re-validating it whole; nothing is written if any is bad."""
+    async def edit(
+        self,
+        guild_id: int | None,
+        ref: int | str,
+        changes: Mapping[str, Any],
+        *,
+        add_filters: Sequence[str] = (),
+        remove_filters: Sequence[str] = (),
+        clear_filters: bool = False,
+    ) -> Watch:
+        """Apply changes to a watch, re-validating it whole; nothing is written if any is bad.
+
+        `changes["filters"]` replaces the filters; `add_filters` adds to them,
+        `remove_filters` removes some (by text or 1-based number) and `clear_filters`
+        removes all first, so an edit never drops filters it was not told to.
+        """
         unknown = set(changes) - EDITABLE
         if unknown:
             raise InvalidWatchError([f"{name}: is not a watch setting" for name in sorted(unknown)])
-        if not changes:
+        if not changes and not add_filters and not remove_filters and not clear_filters:
             raise InvalidWatchError(["nothing to change: give at least one field"])
         async with self._pool.acquire() as conn, conn.transaction():
             current = Watch.model_validate(await _find(conn, guild_id, ref, lock=True))
             merged = {**current.model_dump(include=set(EDITABLE)), **changes}
+            if add_filters or remove_filters or clear_filters:
+                merged["filters"] = _filters_after(current, add_filters, remove_filters,
+                                                   clear_filters)  # fmt: skip
             valid = _validate(merged)
             renamed = valid.name.lower() != current.name.lower()
             if renamed and await repo.find_by_name(conn, guild_id, valid.name) is not None:
@@ -343,23 +382,8 @@ class WatchService:
     ) -> Watch:
         """Add attribute filters (`capacity_gb>=32`), remove some (by text or 1-based number)
         or clear them all; the result is validated whole."""
-        current = await self.get(guild_id, ref)
-        kept = [] if clear else list(current.filters)
-        for item in remove:
-            text = item.strip()
-            if text.isdigit() and 1 <= int(text) <= len(kept):
-                kept.pop(int(text) - 1)
-                continue
-            try:
-                target = parse_filter(text, current.component_type)
-            except FilterError as exc:
-                raise InvalidWatchError([f"filters: {exc}"]) from None
-            if target not in kept:
-                shown = ", ".join(f.describe() for f in kept) or "none"
-                raise InvalidWatchError([f"filters: {text!r} is not set (set: {shown})"])
-            kept.remove(target)
-        changes: builtins.list[Any] = [*kept, *add]
-        return await self.edit(guild_id, current.id, {"filters": changes})
+        return await self.edit(guild_id, ref, {}, add_filters=add, remove_filters=remove,
+                               clear_filters=clear)  # fmt: skip
 
     async def names(
         self, guild_id: int | None, fragment: str, limit: int = 25

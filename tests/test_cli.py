@@ -276,7 +276,7 @@ def test_watch_show_reports_precision_from_feedback_and_a_working_command(
     assert shown["precision from feedback"] == (
         "4 of 7 alerts kept (57%), 3 marked not a deal (last 90 days)")  # fmt: skip
     assert shown["not a deal by product"] == f"{KEY_16} 3"
-    command = f"spt watch edit {local['id']} --filter generation=DDR4 --filter 'capacity_gb>=32'"
+    command = f"spt watch edit {local['id']} --filter 'capacity_gb>=32'"
     assert shown["suggestion"] == (
         f"add the filter capacity_gb>=32, which leaves out {KEY_16} ({command}), because 3 of 7 "
         f"alerts were marked not a deal in the last 30 days, 3 of them on {KEY_16}"
@@ -285,8 +285,7 @@ def test_watch_show_reports_precision_from_feedback_and_a_working_command(
     feedback = json.loads(guild_json)["feedback"]
     assert (feedback["delivered"], feedback["not_a_deal"], feedback["precision"]) == (7, 3, 0.571)
     assert feedback["suggestion"]["command"] == (
-        f"spt watch edit {in_guild['id']} --guild 42 --filter generation=DDR4 "
-        "--filter 'capacity_gb>=32'"
+        f"spt watch edit {in_guild['id']} --guild 42 --filter 'capacity_gb>=32'"
     )
     # Nothing changed by itself; the command shown does what it says.
     assert json.loads(invoke(*db, "watch", "show", "local ram", "--json").stdout)["filters"] == [
@@ -294,6 +293,33 @@ def test_watch_show_reports_precision_from_feedback_and_a_working_command(
     assert invoke(*db, *shlex.split(command)[1:]).exit_code == 0
     after = json.loads(invoke(*db, "watch", "show", "local ram", "--json").stdout)
     assert after["filters"] == ["generation=DDR4", "capacity_gb>=32"]
+
+
+def test_watch_edit_adds_filters_and_removes_only_what_it_is_told(database_url: str) -> None:
+    db = ["--database-url", database_url]
+    added = invoke(*db, "watch", "add", "--name", "ram", "--query", "DDR4 ECC", "--type", "ram",
+                   "--filter", "generation=DDR4", "--json")  # fmt: skip
+    ref = str(json.loads(added.stdout)["id"])
+
+    def filters() -> list[str]:
+        shown: list[str] = json.loads(invoke(*db, "watch", "show", ref, "--json").stdout)["filters"]
+        return shown
+
+    assert invoke(*db, "watch", "edit", ref, "--filter", "capacity_gb>=32",
+                  "--threshold", "85").exit_code == 0  # fmt: skip
+    assert filters() == ["generation=DDR4", "capacity_gb>=32"]
+    assert invoke(*db, "watch", "edit", ref, "--remove-filter", "generation=ddr4").exit_code == 0
+    assert filters() == ["capacity_gb>=32"]
+    assert invoke(*db, "watch", "edit", ref, "--remove-filter", "1").exit_code == 0
+    assert filters() == []
+    not_set = invoke(*db, "watch", "edit", ref, "--remove-filter", "ecc=true")
+    assert not_set.exit_code == 2
+    assert "'ecc=true' is not set (set: none)" in not_set.stderr
+    both = invoke(*db, "watch", "edit", ref, "--filter", "ecc=true", "--filter", "registered=true")
+    assert both.exit_code == 0
+    replaced = invoke(*db, "watch", "edit", ref, "--clear-filters", "--filter", "speed_mhz>=2666")
+    assert replaced.exit_code == 0
+    assert filters() == ["speed_mhz>=2666"]
 
 
 def test_unreachable_database_is_one_clear_line(tmp_path: Path) -> None:

@@ -77,7 +77,7 @@ def _fields_options(required: bool) -> Callable[[Callable[..., Any]], Callable[.
                      help="eBay category id to search in (repeatable, at most 3)."),
         click.option("--filter", "filters", multiple=True,
                      help="Attribute filter (repeatable): capacity_gb>=32, generation=DDR4, "
-                          "'port_type in SFP+,SFP28'."),
+                          "'port_type in SFP+,SFP28'. On edit, added to the watch's filters."),
         click.option("--threshold", help="Score (0-100) a listing needs to alert."),
         click.option("--channel", "channel_id", help="Discord channel id for alerts."),
         click.option("--cold-start/--no-cold-start", "cold_start_opt_in", default=None,
@@ -162,7 +162,10 @@ def watch_show(state: CliState, ref: str, guild: int | None, as_json: bool) -> N
 @watch.command("edit")
 @click.argument("ref")
 @_fields_options(required=False)
-@click.option("--clear-filters", is_flag=True, help="Remove every attribute filter.")
+@click.option("--remove-filter", "remove_filters", multiple=True,
+              help="Remove this attribute filter, by its text or its number in `watch show` "
+                   "(repeatable).")  # fmt: skip
+@click.option("--clear-filters", is_flag=True, help="Remove every attribute filter first.")
 @click.option("--clear-conditions", is_flag=True, help="Accept any condition but for_parts.")
 @guild_option
 @json_option
@@ -171,19 +174,26 @@ def watch_edit(
     state: CliState,
     /,
     ref: str,
+    remove_filters: tuple[str, ...],
     clear_filters: bool,
     clear_conditions: bool,
     guild: int | None,
     as_json: bool,
     **fields: Any,
 ) -> None:
-    """Change a watch (by id or name); only the options given change."""
+    """Change a watch (by id or name); only the options given change.
+
+    --filter adds to the watch's filters; --remove-filter and --clear-filters take
+    filters away (clearing first, then removing, then adding).
+    """
     changes = _given(fields)
-    if clear_filters:
-        changes["filters"] = []
+    added = changes.pop("filters", [])
     if clear_conditions:
         changes["conditions"] = []
-    edited = _with_watches(state, lambda s: s.edit(guild, ref, changes))
+    edited = _with_watches(state, lambda s: s.edit(
+        guild, ref, changes, add_filters=added, remove_filters=list(remove_filters),
+        clear_filters=clear_filters,
+    ))  # fmt: skip
     _show(edited, as_json, "updated")
 
 

@@ -168,6 +168,26 @@ async def test_show_edit_pause_and_resume(h: Harness) -> None:
     assert (await watches(h))[0]["enabled"]
 
 
+async def test_edit_adds_and_removes_filters_and_keeps_the_others(h: Harness) -> None:
+    await h.run("watch add", {**RAM, "filters": "generation=ddr4"})
+    added = await h.run("watch edit", {"watch": "DDR4 RDIMM", "threshold": 85,
+                                       "add_filter": "capacity_gb>=32"})  # fmt: skip
+    assert "`generation=DDR4`" in added.text()
+    assert "`capacity_gb>=32`" in added.text()
+    (row,) = await watches(h)
+    assert row["threshold"] == 85
+    assert len(row["filters"]) == 2
+    await h.run("watch edit", {"watch": "DDR4 RDIMM", "remove_filter": "generation=DDR4"})
+    assert [f["attribute"] for f in (await watches(h))[0]["filters"]] == ["capacity_gb"]
+    missing = await h.run("watch edit", {"watch": "DDR4 RDIMM", "remove_filter": "ecc=true"})
+    assert "'ecc=true' is not set (set: capacity_gb>=32)" in missing.text()
+    replaced = await h.run("watch edit", {"watch": "DDR4 RDIMM", "clear_filters": True,
+                                          "add_filter": "registered=true"})  # fmt: skip
+    assert "`registered=true`" in replaced.text()
+    assert "capacity_gb" not in replaced.text()
+    assert [f["attribute"] for f in (await watches(h))[0]["filters"]] == ["registered"]
+
+
 async def test_show_reports_precision_from_feedback_and_suggests_text_only(h: Harness) -> None:
     await h.run("watch add", RAM)
     first = await h.run("watch show", {"watch": "DDR4 RDIMM"}, who="member")
