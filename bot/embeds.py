@@ -17,7 +17,15 @@ from discord.utils import format_dt
 
 from app.render import slash_command, suggestion_text
 from core.alerts.actions import AlertInfo
-from core.alerts.card import CONDITION_LABELS, FIELD_VALUE_MAX, code, link, plain, safe_url
+from core.alerts.card import (
+    CONDITION_LABELS,
+    FIELD_VALUE_MAX,
+    code,
+    footer_text,
+    link,
+    plain,
+    safe_url,
+)
 from core.alerts.feedback import Precision, Suggestion
 from core.alerts.preview import Preview
 from core.browse import ListingDetail, ListingSummary
@@ -395,7 +403,8 @@ def dismissed(info: AlertInfo, user: discord.abc.User) -> discord.Embed:
     )
     if url := safe_url(info.url):
         embed.url = url
-    embed.set_footer(text=f"{FOOTER} · {plain(info.watch_name, 100)} · alert {info.alert_id}")
+    name = footer_text(info.watch_name, 100)
+    embed.set_footer(text=f"{FOOTER} · {name} · alert {info.alert_id}")
     return embed
 
 

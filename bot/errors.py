@@ -34,6 +34,11 @@ class NotManagerError(app_commands.CheckFailure):
     """The member may not manage watches here."""
 
 
+# How `/watch add` and `/watch edit` name each watch setting.
+WATCH_OPTIONS = {"component_type": "type", "cold_start_opt_in": "cold_start_alerts",
+                 "channel_id": "channel", "realert_step_pct": "realert_step",
+                 "poll_interval_seconds": "poll_every_minutes"}  # fmt: skip
+
 _EXPECTED = (
     UserError,
     WatchError,
@@ -53,7 +58,8 @@ def explain(error: BaseException) -> tuple[str, bool]:
             return f"{error.value!r} is not a valid {error.type.name.lower()} here.", True
         error = error.original
     if isinstance(error, InvalidWatchError):
-        return "That watch cannot be saved:\n" + "\n".join(f"• {p}" for p in error.problems), True
+        lines = error.lines(WATCH_OPTIONS)
+        return "That watch cannot be saved:\n" + "\n".join(f"• {p}" for p in lines), True
     if isinstance(error, InvalidGuildSettingsError):
         return "That setting cannot be saved:\n" + "\n".join(f"• {p}" for p in error.problems), True
     if isinstance(error, _EXPECTED):

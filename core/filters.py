@@ -20,7 +20,7 @@ _SYNTAX = re.compile(
     r"(?:(?P<in>\s+in\s+)|(?P<op>>=|<=|==|=|:))\s*(?P<value>.*?)\s*$",
     re.IGNORECASE,
 )
-_OPS = {">=": "min", "<=": "max", "==": "eq", "=": "eq", ":": "eq"}
+_OPS = {">=": "min", "<=": "max", "==": "eq", "=": "eq"}
 
 
 class FilterError(ValueError):
@@ -66,6 +66,13 @@ def parse_filter(text: str, component_type: ComponentType) -> AttributeFilter:
         raise FilterError(
             f"cannot read filter {text!r}: write it as attribute>=value, attribute<=value, "
             "attribute=value or 'attribute in a,b'"
+        )
+    if match.group("op") == ":":
+        # `capacity_gb:32` could mean exactly 32 or 32 and more: the user says which.
+        attr, value = match.group("attr"), match.group("value")
+        raise FilterError(
+            f"cannot read filter {text!r}: write {attr}={value} for exactly {value}, or "
+            f"{attr}>={value} / {attr}<={value} for at least / at most"
         )
     op = FilterOp.IN if match.group("in") else FilterOp(_OPS[match.group("op")])
     raw: Any = match.group("value")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import re
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from decimal import Decimal
@@ -34,11 +35,30 @@ class WatchError(Exception):
 
 
 class InvalidWatchError(WatchError, ValueError):
-    """Input that cannot make a watch; `problems` has one line per bad field."""
+    """Input that cannot make a watch: one (field, what is wrong) per problem, the field
+    None when the problem is the watch's as a whole. `problems` names fields as core does;
+    `lines(names)` as a front end's users know them (`--type`, `type`)."""
 
-    def __init__(self, problems: list[str]) -> None:
-        super().__init__("; ".join(problems))
-        self.problems = problems
+    def __init__(self, problems: Sequence[str | tuple[str | None, str]]) -> None:
+        self.details = [p if isinstance(p, tuple) else _split(p) for p in problems]
+        super().__init__("; ".join(self.problems))
+
+    @property
+    def problems(self) -> list[str]:
+        """One line per problem, fields by their setting names."""
+        return self.lines({})
+
+    def lines(self, names: Mapping[str, str]) -> list[str]:
+        """One line per problem, each field by its name in `names` (else its own)."""
+        return [f"{names.get(field, field)}: {text}" if field else text
+                for field, text in self.details]  # fmt: skip
+
+
+def _split(line: str) -> tuple[str | None, str]:
+    field, sep, text = line.partition(": ")
+    if sep and field in WatchFields.model_fields:
+        return field, text
+    return None, line
 
 
 class WatchNotFoundError(WatchError, LookupError):
@@ -81,6 +101,22 @@ class WatchFields(BaseModel):
             value = value.strip()
             return value.upper() if value.lower().startswith("ebay") else value.lower()
         return value
+
+    @field_validator("conditions", mode="before")
+    @classmethod
+    def _condition_words(cls, value: Any) -> Any:
+        # As people write them: "used", "Like New", "for-parts".
+        if isinstance(value, list):
+            return [_CONDITION_WORDS.get(_word(v), _word(v)) if isinstance(v, str) else v
+                    for v in value]  # fmt: skip
+        return value
+
+    @field_validator("min_price", "max_price", mode="before")
+    @classmethod
+    def _price_as_written(cls, value: Any, info: ValidationInfo) -> Any:
+        if not isinstance(value, str):
+            return value
+        return _plain_price(value, info.data.get("marketplace"))
 
     @field_validator("conditions", "buying_options", "category_ids", mode="after")
     @classmethod
@@ -157,12 +193,47 @@ class Watch(WatchFields):
 
 
 EDITABLE = frozenset(WatchFields.model_fields)
+_CONDITION_WORDS = {"used": "used_working", "working": "used_working", "likenew": "like_new",
+                    "like_new": "like_new", "openbox": "like_new", "parts": "for_parts",
+                    "forparts": "for_parts", "for_parts": "for_parts"}  # fmt: skip
+# Currency marks a price may carry, and the currency each means ("$" is the watch's own
+# dollar on EBAY_US and EBAY_AU).
+_CURRENCY_MARKS = {"US$": {"USD"}, "AU$": {"AUD"}, "A$": {"AUD"}, "£": {"GBP"}, "€": {"EUR"},
+                   "USD": {"USD"}, "AUD": {"AUD"}, "GBP": {"GBP"}, "EUR": {"EUR"},
+                   "$": {"USD", "AUD"}}  # fmt: skip
+_MARKS = sorted(_CURRENCY_MARKS, key=len, reverse=True)  # "US$" before "$"
 
 
-def _problems(exc: ValidationError) -> list[str]:
-    lines = []
+def _word(value: str) -> str:
+    return "_".join(value.strip().lower().replace("-", " ").split())
+
+
+def _plain_price(text: str, marketplace: Marketplace | None) -> str:
+    """`$60`, `60 USD`, `£1,200`, `60,50 €` as a plain decimal; a currency other than the
+    marketplace's is refused, naming the one its prices are in."""
+    amount = text.strip()
+    upper = amount.upper()
+    mark = next((m for m in _MARKS if upper.startswith(m) or upper.endswith(m)), None)
+    if mark is not None:
+        amount = amount[len(mark) :] if upper.startswith(mark) else amount[: -len(mark)]
+        meant = _CURRENCY_MARKS[mark]
+        if marketplace is not None and marketplace.currency not in meant:
+            written = "dollars" if mark == "$" else next(iter(meant))
+            raise ValueError(f"prices on {marketplace.value} are in {marketplace.currency}, "
+                             f"not {written}; write the amount alone, e.g. 60")  # fmt: skip
+    amount = amount.strip()
+    if re.fullmatch(r"\d{1,3}(,\d{3})+(\.\d{1,2})?", amount):
+        amount = amount.replace(",", "")  # 1,200.50
+    elif re.fullmatch(r"\d+,\d{1,2}", amount):
+        amount = amount.replace(",", ".")  # 60,50 as written in Germany
+    return amount
+
+
+def _problems(exc: ValidationError) -> list[tuple[str | None, str]]:
+    lines: list[tuple[str | None, str]] = []
     for error in exc.errors(include_url=False):
-        field = ".".join(str(p) for p in error["loc"]) or "watch"
+        # `conditions.0` is the conditions' problem: users name options, not list items.
+        field = str(error["loc"][0]) if error["loc"] else "watch"
         kind, ctx, got = error["type"], error.get("ctx", {}), error.get("input")
         if kind == "string_too_short":
             text = "must not be empty"
@@ -190,7 +261,7 @@ def _problems(exc: ValidationError) -> list[str]:
             field = "" if field == "watch" else field
         else:
             text = error["msg"][0].lower() + error["msg"][1:]
-        lines.append(f"{field}: {text}" if field else text)
+        lines.append((field or None, text))
     return lines
 
 

@@ -222,10 +222,10 @@ def test_watch_add_bad_input_exits_2_and_writes_nothing(database_url: str) -> No
     assert result.exit_code == 2
     problems = result.stderr.strip().splitlines()
     assert [p.split(":")[1].strip() for p in problems] == [
-        "query",
-        "component_type",
-        "marketplace",
-        "threshold",
+        "--query",
+        "--type",
+        "--marketplace",
+        "--threshold",
     ]
     assert json.loads(invoke(*db, "watch", "list", "--json").stdout) == []
 
@@ -320,6 +320,28 @@ def test_watch_edit_adds_filters_and_removes_only_what_it_is_told(database_url: 
     replaced = invoke(*db, "watch", "edit", ref, "--clear-filters", "--filter", "speed_mhz>=2666")
     assert replaced.exit_code == 0
     assert filters() == ["speed_mhz>=2666"]
+
+
+def test_watch_errors_name_the_flags_and_prices_read_as_written(database_url: str) -> None:
+    db = ["--database-url", database_url]
+    bad = invoke(*db, "watch", "add", "--name", "x", "--query", "DDR4", "--type", "ramm",
+                 "--condition", "mint", "--poll-interval", "5")  # fmt: skip
+    assert bad.exit_code == 2
+    lines = bad.stderr.strip().splitlines()[-3:]
+    assert lines[0].startswith("error: --type: unknown component type 'ramm'")
+    assert lines[1].startswith("error: --condition: unknown condition 'mint'")
+    assert lines[2] == "error: --poll-interval: must be between 60 and 86400 seconds (got 5)"
+    colon = invoke(*db, "watch", "add", "--name", "x", "--query", "DDR4", "--type", "ram",
+                   "--filter", "capacity_gb:32")  # fmt: skip
+    assert colon.exit_code == 2
+    assert "error: --filter: cannot read filter 'capacity_gb:32': write capacity_gb=32" in (
+        colon.stderr)  # fmt: skip
+    good = invoke(*db, "watch", "add", "--name", "x", "--query", "DDR4", "--type", "ram",
+                  "--marketplace", "EBAY_US", "--max-price", "$60", "--condition", "used",
+                  "--json")  # fmt: skip
+    assert good.exit_code == 0, good.stderr
+    saved = json.loads(good.stdout)
+    assert (saved["max_price"], saved["conditions"]) == ("60.00", ["used_working"])
 
 
 def test_unreachable_database_is_one_clear_line(tmp_path: Path) -> None:

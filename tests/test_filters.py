@@ -18,7 +18,6 @@ RAM, NIC, DRIVE = ComponentType.RAM, ComponentType.NIC, ComponentType.DRIVE
         ("capacity_gb=32", RAM, "capacity_gb", FilterOp.EQ, 32),
         ("capacity_gb==32.0", RAM, "capacity_gb", FilterOp.EQ, 32),
         ("generation=ddr4", RAM, "generation", FilterOp.EQ, "DDR4"),
-        ("generation:DDR5", RAM, "generation", FilterOp.EQ, "DDR5"),
         ("registered=yes", RAM, "registered", FilterOp.EQ, True),
         ("ecc=false", RAM, "ecc", FilterOp.EQ, False),
         ("port_type in sfp+, SFP28", NIC, "port_type", FilterOp.IN, ["SFP+", "SFP28"]),
@@ -42,6 +41,12 @@ def test_parse(text: str, kind: ComponentType, attribute: str, op: FilterOp, val
         ("capacity", RAM, "cannot read filter 'capacity'"),
         ("capacity_gb>=", RAM, "cannot read filter"),
         ("capacity_gb>32", RAM, "cannot read filter"),
+        (
+            "capacity_gb:32",
+            RAM,
+            "write capacity_gb=32 for exactly 32, or capacity_gb>=32 / "
+            "capacity_gb<=32 for at least / at most",
+        ),
         ("colour=red", RAM, "unknown attribute 'colour' for type ram; known: capacity_gb"),
         ("capacity_gb>=lots", RAM, "capacity_gb is a whole number, not 'lots'"),
         ("capacity_gb=32.5", RAM, "capacity_gb is a whole number, not '32.5'"),

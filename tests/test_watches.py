@@ -143,8 +143,14 @@ BAD_INPUT = [
     ({"filters": [{"attribute": "capacity_gb"}]}, "filters: malformed filter"),
     ({"filters": "capacity_gb>=32"}, "filters: filters must be a list"),
     ({"filters": ["capacity_gb>=many"]}, "filters: capacity_gb is a whole number, not 'many'"),
-    ({"conditions": ["mint"]}, "conditions.0: unknown condition 'mint'"),
-    ({"buying_options": ["RAFFLE"]}, "buying_options.0: unknown buying option 'RAFFLE'"),
+    ({"conditions": ["mint"]}, "conditions: unknown condition 'mint'"),
+    ({"buying_options": ["RAFFLE"]}, "buying_options: unknown buying option 'RAFFLE'"),
+    ({"filters": ["capacity_gb:32"]}, "filters: cannot read filter 'capacity_gb:32': write "
+                                      "capacity_gb=32 for exactly 32, or capacity_gb>=32"),
+    ({"max_price": "€60"}, "max_price: prices on EBAY_GB are in GBP, not EUR; write the "
+                           "amount alone"),
+    ({"marketplace": "EBAY_GB", "max_price": "$60"}, "max_price: prices on EBAY_GB are in "
+                                                     "GBP, not dollars"),
     ({"category_ids": ["memory"]}, "category_ids: eBay category ids are numbers, got 'memory'"),
     ({"min_price": "50", "max_price": "10"}, "min_price (50) is above max_price (10)"),
     ({"min_price": "-1"}, "min_price: must be 0 or more (got -1)"),
@@ -173,6 +179,40 @@ async def test_bad_edit_is_explained_and_changes_nothing(
         await service.edit(None, original.id, change)
     assert any(p.startswith(message) for p in info.value.problems), info.value.problems
     assert await service.get(None, original.id) == original
+
+
+@pytest.mark.parametrize(
+    ("marketplace", "written", "price"),
+    [("EBAY_US", "$60", "60"), ("EBAY_US", "US$ 60.50", "60.50"), ("EBAY_US", "60 USD", "60"),
+     ("EBAY_GB", "£1,200", "1200"), ("EBAY_DE", "60,50 €", "60.50"), ("EBAY_AU", "A$90", "90"),
+     ("EBAY_AU", "$90", "90"), ("EBAY_DE", "EUR 75", "75")],
+)  # fmt: skip
+async def test_prices_are_read_as_people_write_them(
+    service: WatchService, marketplace: str, written: str, price: str
+) -> None:
+    watch = await service.add(None, {**RAM_WATCH, "marketplace": marketplace,
+                                     "max_price": written})  # fmt: skip
+    assert watch.max_price == Decimal(price)
+
+
+async def test_conditions_are_read_as_people_write_them(service: WatchService) -> None:
+    watch = await service.add(
+        None, {**RAM_WATCH, "conditions": ["used", "Like New", "for-parts", "NEW"]}
+    )
+    assert watch.conditions == [Condition.USED_WORKING, Condition.LIKE_NEW,
+                                Condition.FOR_PARTS, Condition.NEW]  # fmt: skip
+
+
+async def test_problems_name_fields_as_each_front_end_does(service: WatchService) -> None:
+    with pytest.raises(InvalidWatchError) as info:
+        await service.add(None, {**RAM_WATCH, "component_type": "ramm", "conditions": ["mint"]})
+    assert [field for field, _ in info.value.details] == ["component_type", "conditions"]
+    assert info.value.lines({"component_type": "--type", "conditions": "--condition"}) == [
+        "--type: unknown component type 'ramm'; choose one of ram, drive, server, cpu, nic, "
+        "gpu, workstation, desktop, other",
+        "--condition: unknown condition 'mint'; choose from new, like_new, used_working, "
+        "for_parts, unknown",
+    ]
 
 
 async def test_changing_type_rechecks_filters(service: WatchService) -> None:

@@ -65,12 +65,26 @@ def fail(message: str, status: int = EXIT_FAILURE) -> NoReturn:
     sys.exit(status)
 
 
+# How the CLI's users know each watch setting: by its flag.
+WATCH_FLAGS = {"component_type": "--type", "conditions": "--condition",
+               "buying_options": "--buying-option", "category_ids": "--category",
+               "filters": "--filter", "channel_id": "--channel",
+               "cold_start_opt_in": "--cold-start", "realert_step_pct": "--realert-step",
+               "poll_interval_seconds": "--poll-interval"}  # fmt: skip
+
+
+def flag(field: str) -> str:
+    """The CLI flag that sets a watch field."""
+    return WATCH_FLAGS.get(field, "--" + field.replace("_", "-"))
+
+
 def run_command(coro: Coroutine[Any, Any, T]) -> T:
     """Run a command's coroutine, turning expected failures into one clear line."""
     try:
         return asyncio.run(coro)
     except InvalidWatchError as exc:
-        for problem in exc.problems:
+        names = {field: flag(field) for field, _ in exc.details if field}
+        for problem in exc.lines(names):
             click.echo(f"error: {problem}", err=True)
         sys.exit(EXIT_CONFIG)
     except (WatchError, QuotaExhaustedError, ServiceError, SidecarError) as exc:

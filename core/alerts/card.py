@@ -59,6 +59,12 @@ def plain(text: str, limit: int) -> str:
     return _cut(escaped, limit)
 
 
+def footer_text(text: str, limit: int) -> str:
+    """Untrusted text for an embed footer, which Discord shows as plain text (no markdown,
+    so escapes would show literally): one line, no mentions or bare links, within `limit`."""
+    return _cut(_inert(text), limit)
+
+
 def link_text(text: str, limit: int) -> str:
     """Untrusted text for inside `[...](url)`: inert without backslashes, within `limit`."""
     return _cut(_inert(text).translate(_LINK_TEXT).strip(), limit)
@@ -280,7 +286,7 @@ def embed(card: AlertCard) -> dict[str, Any]:
         "title": title or "(untitled listing)",
         "description": plain(f"Watch: {card.watch_name}", 300) + again,
         "fields": fields[:FIELDS_MAX],
-        "footer": {"text": plain(footer, FOOTER_MAX)},
+        "footer": {"text": footer_text(footer, FOOTER_MAX)},
         "color": 0x95A5A6 if card.cold_start else 0x2ECC71 if card.score >= 90 else 0xF1C40F,
     }
     if url := safe_url(card.link_url()):
@@ -325,7 +331,7 @@ def digest_embed(
     best = sorted(cards, key=lambda c: c.score, reverse=True)
     title = plain(f"{destination_total} new deals", TITLE_MAX)
     named = f"spt digest · {ref}" if ref else "spt digest"
-    footer = plain(f"{named} · {_watches(best)}", FOOTER_MAX)
+    footer = footer_text(f"{named} · {_watches(best)}", FOOTER_MAX)
     budget = min(DESCRIPTION_MAX, EMBED_TOTAL_MAX - len(title) - len(footer))
     lines = [_digest_line(card) for card in best]
     shown = _fitting(lines, budget)

@@ -17,6 +17,7 @@ from core.alerts.card import (
     digest_embed,
     embed,
     embed_size,
+    footer_text,
     link,
     link_text,
     plain,
@@ -91,3 +92,22 @@ def test_link_text_cannot_end_the_link_format_or_ping(text: str) -> None:
     assert BARE_LINK.search(value) is None
     assert MENTION.search(value) is None
     assert link(text, "https://www.ebay.com/itm/1", 80).endswith("](https://www.ebay.com/itm/1)")
+
+
+@settings(max_examples=300, deadline=None)
+@given(HOSTILE)
+def test_footer_text_is_plain_one_line_and_cannot_ping(text: str) -> None:
+    value = footer_text(text, 500)
+    assert MENTION.search(value) is None
+    assert "\n" not in value
+    assert len(value) <= 500
+    # Footers render no markdown, so nothing is escaped: what was written is what shows.
+    assert value.replace("\u200b", "").rstrip("…") in " ".join(text.split()).replace("\u200b", "")
+
+
+def test_footers_show_names_as_written() -> None:
+    value = embed(card("t", watch="my_watch *cheap*"))
+    assert value["footer"]["text"] == "EBAY_US · spt"
+    digest = digest_embed([card("a", watch="my_watch"), card("b", watch="my_watch")], 2)
+    assert "\\" not in digest["footer"]["text"]
+    assert "my_watch" in digest["footer"]["text"]

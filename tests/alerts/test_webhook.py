@@ -257,4 +257,4 @@ def test_an_alert_card_names_market_factors_and_an_immature_baseline() -> None:
     assert fields["Condition"] == "Like new"
     assert "only 4 price(s) known" in fields["Baseline immature"]
     assert "thumbnail" not in value  # only https images
-    assert value["footer"]["text"] == "EBAY\\_DE · spt · alert 7"
+    assert value["footer"]["text"] == "EBAY_DE · spt · alert 7"  # footers show no markdown

@@ -58,10 +58,11 @@ async def test_add_stores_the_watch_in_the_guild_and_answers_ephemerally(h: Harn
 @pytest.mark.parametrize(
     ("options", "problem"),
     [
-        ({"type": "dimm"}, "unknown component type 'dimm'"),
+        ({"type": "dimm"}, "• type: unknown component type 'dimm'"),
         ({"max_price": "cheap"}, "max_price"),
+        ({"max_price": "£60"}, "• max_price: prices on EBAY_US are in USD, not GBP"),
         ({"min_price": "90", "max_price": "60"}, "min_price (90) is above max_price (60)"),
-        ({"conditions": "mint"}, "unknown condition 'mint'"),
+        ({"conditions": "mint"}, "• conditions: unknown condition 'mint'"),
         ({"filters": "vram_gb>=24"}, "unknown attribute 'vram_gb' for type ram"),
         ({"marketplace": "EBAY_FR"}, "unknown marketplace 'EBAY_FR'"),
         ({"query": " "}, "query: must not be empty"),
