@@ -15,13 +15,13 @@ from collections.abc import Callable
 from importlib import metadata
 from typing import TYPE_CHECKING, Protocol
 
-import aiohttp
-
 from app.errors import IntegrationError
 from core.alerts.delivery import ChannelPort, WebhookPort
 from core.settings import Settings
 
 if TYPE_CHECKING:
+    import aiohttp
+
     from app.services import Services
 
 __all__ = [

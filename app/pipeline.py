@@ -19,6 +19,7 @@ from core.clock import utc_now
 from core.config_reload import watch_config
 from core.jobs.extract import run_workers
 from core.jobs.ingest import process_id
+from core.jobs.presence import Presence
 from core.jobs.supervisor import Supervisor
 from core.marketplace.wiring import credentials
 from core.observability.health import Check
@@ -46,10 +47,15 @@ def start_pipeline(
     path = holder.loaded.config_path
     if path is not None:
         supervisor.spawn("config-watch", lambda stop: watch_config(holder, path, stop))
+    roles = ["discord"] if channels is not None else []
     if credentials(holder.current) is None:
         log.warning("no eBay credentials (EBAY_CLIENT_ID / EBAY_CLIENT_SECRET): ingestion is off")
     else:
         supervisor.spawn("ingest", services.scheduler.run_forever)
+        roles.append("ingest")
+    # Tells every other process (`spt status`, /status) that this one runs the pipeline.
+    presence = Presence(services.db.pool, process_id(), lambda: roles, utc_now)
+    supervisor.spawn("presence", presence.run)
     supervisor.spawn("baselines", services.baselines.run_forever)
     supervisor.spawn(
         "extract",

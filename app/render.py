@@ -124,8 +124,12 @@ def watch_detail(
         ("poll interval", f"{watch.poll_interval_seconds}s"),
         ("channel", watch.channel_id if watch.channel_id is not None else "default"),
         ("next run", watch.next_run_at.isoformat(timespec="seconds")),
+        ("last run", watch.last_run_at.isoformat(timespec="seconds")
+                     if watch.last_run_at else "never"),
+        ("last error", watch.last_error or "none"),
+        ("delivery problem", watch.delivery_error or "none"),
         ("created", watch.created_at.isoformat(timespec="seconds")),
-    ]
+    ]  # fmt: skip
     if precision is not None:
         fields.append(("precision from feedback", precision.summary()))
         if precision.by_product_key:

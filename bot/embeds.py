@@ -487,12 +487,17 @@ def guild_settings(
 # ------------------------------------------------------------------ status
 
 
+def ingesting(report: StatusReport) -> bool:
+    """Whether some process searches eBay and the budget allows it."""
+    if report.ingestion:
+        return report.ingestion.startswith("running")
+    return not report.ingestion_paused
+
+
 def status(report: StatusReport, now: datetime) -> discord.Embed:
     """External services, eBay quota, queue, watches, problems and loops."""
     down = [s for s in report.services if not s.up]
-    embed = discord.Embed(
-        title="spt status", color=BAD if down or report.ingestion_paused else GOOD
-    )
+    embed = discord.Embed(title="spt status", color=BAD if down or not ingesting(report) else GOOD)
     services = "\n".join(
         f"{'🟢' if s.up else '🔴'} **{s.service}** "
         + (f"up ({s.seconds * 1000:.0f} ms)" if s.up else f"down: {plain(s.detail or '', 200)}")
@@ -503,8 +508,8 @@ def status(report: StatusReport, now: datetime) -> discord.Embed:
     q = report.quota
     quota = (f"{q.used:,} of {q.limit:,} calls used, {q.remaining:,} left · resets "
              f"{when(q.reset_at)}")  # fmt: skip
-    if report.ingestion_paused:
-        quota += "\n⏸️ ingestion paused until the reset"
+    if not ingesting(report):
+        quota += f"\n⏸️ ingestion {report.ingestion or 'paused until the reset'}"
     if report.stretch > 1:
         quota += f"\nintervals stretched x{report.stretch:.2f} to fit the budget"
     embed.add_field(name="eBay quota", value=quota, inline=False)

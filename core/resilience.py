@@ -153,6 +153,9 @@ class ServicePolicy:
         self._settings = settings
         self._breakers = breakers
         self._observer = observer
+        # Why the service is failing, so "circuit open" can say it: the first failure of
+        # the current run of failures (a DNS error, say), cleared by the next success.
+        self.first_failure: str | None = None
         CIRCUIT_STATE.labels(service).set(0)
 
     async def call(
@@ -216,17 +219,21 @@ class ServicePolicy:
                     ) from exc
         except OpenedState:
             self._observe_state(breaker.context.state)
+            cause = f"{self.first_failure}; " if self.first_failure else ""
             raise CircuitOpenError(
                 self.service,
-                f"circuit open after repeated failures; next try in "
+                f"{cause}circuit open after repeated failures; next try in "
                 f"{config.breaker_cooldown_seconds:g}s at most",
             ) from None
         except PermanentError:
             self._record("error", started, up=True, state=breaker.context.state)
             raise
-        except ServiceError:
+        except ServiceError as exc:
+            if self.first_failure is None:
+                self.first_failure = str(exc).removeprefix(f"{self.service}: ")
             self._record("error", started, up=False, state=breaker.context.state)
             raise
+        self.first_failure = None
         self._record("success", started, up=True, state=breaker.context.state)
         return result
 

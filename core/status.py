@@ -115,6 +115,7 @@ class StatusReport:
     insights: InsightsStatus = InsightsStatus(None)
     delivery: str = ""  # where alerts go and what is promised (core.alerts.service.PROMISES)
     guild: GuildOverview | None = None  # the guild's own settings (`/config`)
+    ingestion: str = ""  # "running (1 process)", "not running (...)", "paused until ..."
 
 
 class StatusService:
@@ -163,6 +164,7 @@ class StatusService:
             services=[latest[name] for name in self._monitor.services if name in latest],
             quota=ingest.quota,
             ingestion_paused=ingest.paused,
+            ingestion=ingest.state(),
             stretch=ingest.stretch,
             queue=queue,
             watches=facts,

@@ -11,9 +11,10 @@ import shlex
 import subprocess
 import sys
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import asyncpg
 import click
 import pytest
 from click.testing import CliRunner, Result
@@ -21,6 +22,7 @@ from click.testing import CliRunner, Result
 from app.cli import cli
 from app.cli.serve import _demo_report
 from app.demo import DemoResult
+from core.db import processes as processes_repo
 from core.db.listings import PageOutcome
 from core.db.migrate import discover
 from core.db.pool import create_pool
@@ -57,7 +59,10 @@ def last_json(output: str) -> object:
 
 
 def _commands(group: click.Group, prefix: tuple[str, ...] = ()) -> Iterator[tuple[str, ...]]:
-    for name, command in group.commands.items():
+    ctx = click.Context(group)
+    for name in group.list_commands(ctx):  # spt's commands load when asked for
+        command = group.get_command(ctx, name)
+        assert command is not None, name
         yield (*prefix, name)
         if isinstance(command, click.Group):
             yield from _commands(command, (*prefix, name))
@@ -65,9 +70,8 @@ def _commands(group: click.Group, prefix: tuple[str, ...] = ()) -> Iterator[tupl
 
 def test_every_command_has_help() -> None:
     commands = list(_commands(cli))
-    assert {("run",), ("demo",), ("migrate",), ("config", "show"), ("watch", "add")} <= set(
-        commands
-    )
+    assert {("run",), ("demo",), ("migrate",), ("config", "show"), ("watch", "add"),
+            ("sync",), ("commands",)} <= set(commands)  # fmt: skip
     for path in [(), *commands]:
         result = invoke(*path, "--help")
         assert result.exit_code == 0, path
@@ -344,6 +348,30 @@ def test_watch_errors_name_the_flags_and_prices_read_as_written(database_url: st
     assert (saved["max_price"], saved["conditions"]) == ("60.00", ["used_working"])
 
 
+def test_one_shot_commands_log_only_warnings_unless_verbose(empty_database_url: str) -> None:
+    quiet = invoke("--database-url", empty_database_url, "watch", "list")
+    assert quiet.exit_code == 0
+    assert quiet.stdout.strip() == "no watches"
+    assert "database migrated" not in quiet.stderr  # it was: the database was empty
+    assert quiet.stderr == ""
+
+
+def test_verbose_shows_the_databases_start_up(empty_database_url: str) -> None:
+    loud = invoke("-v", "--database-url", empty_database_url, "watch", "list")
+    assert loud.exit_code == 0
+    assert "database migrated: 001_initial" in loud.stderr
+
+
+def test_version_answers_without_loading_services_or_the_database() -> None:
+    code = ("import sys\nfrom app.cli import cli\ntry:\n    cli(['--version'])\n"
+            "except SystemExit as exit:\n    assert exit.code == 0\n"
+            "print(sorted(m for m in sys.modules if m.split('.')[0] in "
+            "{'asyncpg', 'aiohttp', 'discord', 'anthropic'} or m == 'app.services'))")  # fmt: skip
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=60, check=True)  # fmt: skip
+    assert result.stdout.splitlines() == ["spt, version 0.1.0", "[]"]
+
+
 def test_unreachable_database_is_one_clear_line(tmp_path: Path) -> None:
     url = f"postgresql://spt:pw-not-shown@/spt?host={tmp_path}&port=1"
     result = spt("--database-url", url, "watch", "list")
@@ -444,13 +472,41 @@ def test_status_shows_quota_and_schedule(database_url: str) -> None:
     assert result.exit_code == 0, result.stderr
     lines = result.stdout.splitlines()
     assert lines[0].startswith("eBay quota: 0 of 5000 calls used, 5000 left, resets ")
-    assert lines[1] == "ingestion: running"
+    assert lines[1] == "ingestion: not running (no `spt run` is running on this database)"
     assert "watches: 1 enabled, 1 due, 0 failing" in lines
     assert lines[-2].startswith("alert delivery: console, at least once: an alert is never lost")
     shown = json.loads(invoke("--database-url", database_url, "status", "--json").stdout)
     assert shown["quota"]["limit"] == 5000
     assert shown["alert_delivery"].startswith("console, at least once")
     assert shown["paused"] is False
+
+
+def test_status_names_failing_watches_and_whether_a_process_ingests(database_url: str) -> None:
+    db = ["--database-url", database_url]
+    added = invoke(*db, "watch", "add", "--name", "a", "--query", "q", "--type", "ram", "--json")
+    watch_id = json.loads(added.stdout)["id"]
+    dns = ("ebay: connection failed: Cannot connect to host api.ebay.com:443 ssl:default "
+           "[Name or service not known]; circuit open after repeated failures")  # fmt: skip
+
+    async def prepare() -> None:
+        conn = await asyncpg.connect(database_url)
+        try:
+            await conn.execute("UPDATE watches SET last_error = $1, last_run_at = now() "
+                               "WHERE id = $2", dns, watch_id)  # fmt: skip
+            now = datetime.now(UTC)
+            await processes_repo.beat(conn, "host:1", ["ingest"], now, now)
+            # A process that stopped beating a minute ago is gone, not running.
+            await processes_repo.beat(conn, "host:2", ["ingest"], now, now - timedelta(minutes=1))
+        finally:
+            await conn.close()
+
+    asyncio.run(prepare())
+    lines = invoke(*db, "status").stdout.splitlines()
+    assert lines[1] == "ingestion: running (1 process)"
+    assert "watches: 1 enabled, 1 due, 1 failing" in lines
+    assert f"  failing: watch {watch_id} (a, local): {dns}" in lines
+    shown = invoke(*db, "watch", "show", str(watch_id)).stdout
+    assert re.search(rf"^last error +{re.escape(dns)}$", shown, re.MULTILINE)
 
 
 def test_sandbox_command_serves_a_fake_ebay() -> None:

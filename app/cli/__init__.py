@@ -7,30 +7,43 @@ CLI never imports discord.py for the commands that do not need it.
 
 from __future__ import annotations
 
+import importlib
 from pathlib import Path
 from typing import Any
 
 import click
 
-from app.cli import alerts, baselines, config, extract, serve, status, watch
-from app.cli.base import CliState
+from app.cli.state import CliState
 from app.integrations import command_entry_points
+
+# Each command's module, imported only when the command runs (or `--help` lists it), so
+# `spt --version` answers at once and a command loads only what it uses.
+COMMANDS = {
+    "run": "serve:run", "demo": "serve:demo", "sandbox": "serve:sandbox",
+    "migrate": "serve:migrate", "status": "status:status", "extract": "extract:extract",
+    "eval": "extract:eval_command", "eval-alerts": "extract:eval_alerts_command",
+    "reextract": "extract:reextract", "baselines": "baselines:baselines",
+    "rescore": "baselines:rescore", "alerts": "alerts:alerts", "config": "config:config",
+    "watch": "watch:watch",
+}  # fmt: skip
 
 
 class SptGroup(click.Group):
     """spt's own commands, and those other packages contribute, loaded when used."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted({*super().list_commands(ctx), *command_entry_points()})
+        return sorted({*COMMANDS, *command_entry_points()})
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        found = super().get_command(ctx, cmd_name)
-        if found is not None:
-            return found
+        command: click.Command
+        if cmd_name in COMMANDS:
+            module, name = COMMANDS[cmd_name].split(":")
+            command = getattr(importlib.import_module(f"{__name__}.{module}"), name)
+            return command
         entry = command_entry_points().get(cmd_name)
         if entry is None:
             return None
-        command: click.Command = entry.load()
+        command = entry.load()
         return command
 
 
@@ -56,6 +69,9 @@ class SptGroup(click.Group):
 @click.option("--log-level", help="DEBUG, INFO, WARNING or ERROR (logging.level).")
 @click.option("--sidecar-host", help="Side server bind address (sidecar.host).")
 @click.option("--sidecar-port", help="Side server port (sidecar.port).")
+@click.option("-v", "--verbose", is_flag=True,
+              help="Log at logging.level in every command (by default only `run` and `demo` "
+                   "log below warnings).")  # fmt: skip
 @click.pass_context
 def cli(
     ctx: click.Context,
@@ -66,6 +82,7 @@ def cli(
     log_level: str | None,
     sidecar_host: str | None,
     sidecar_port: str | None,
+    verbose: bool,
 ) -> None:
     """spt: finds deals on used server hardware on eBay and posts them to Discord.
 
@@ -79,15 +96,7 @@ def cli(
         ("sidecar", "host"): ("--sidecar-host", sidecar_host),
         ("sidecar", "port"): ("--sidecar-port", sidecar_port),
     }
-    ctx.obj = CliState(config, list(pairs), flags)
-
-
-for command in (
-    serve.run, serve.demo, serve.sandbox, serve.migrate, status.status,
-    extract.extract, extract.eval_command, extract.eval_alerts_command, extract.reextract,
-    baselines.baselines, baselines.rescore, alerts.alerts, config.config, watch.watch,
-):  # fmt: skip
-    cli.add_command(command)
+    ctx.obj = CliState(config, list(pairs), flags, verbose)
 
 
 def main() -> None:

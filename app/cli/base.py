@@ -6,57 +6,20 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Awaitable, Callable, Coroutine
-from dataclasses import dataclass
-from pathlib import Path
 from typing import Any, NoReturn, TypeVar
 
 import asyncpg
 import click
 
+from app.cli.state import EXIT_CONFIG, EXIT_FAILURE, CliState, fail_config
 from app.errors import IntegrationError, SidecarError
 from app.services import Services, open_services
-from core.config_reload import SettingsHolder
 from core.marketplace.quota import QuotaExhaustedError
-from core.observability.logging import secret_values, set_secrets, setup_logging
 from core.resilience import ServiceError
-from core.settings import ConfigError, LoadedSettings, cli_layer, load_settings
 from core.storage import EmbeddedPostgresError, MigrationError
 from core.watches import InvalidWatchError, WatchError
 
 T = TypeVar("T")
-
-EXIT_CONFIG = 2  # bad settings or bad input, like click's usage errors
-EXIT_FAILURE = 1
-
-
-@dataclass
-class CliState:
-    """Global flags, turned into settings on first use."""
-
-    config: Path | None
-    pairs: list[str]
-    flags: dict[tuple[str, ...], tuple[str, Any]]
-
-    def load(self) -> LoadedSettings:
-        """Settings from every layer; exits with status 2 and one line per bad key."""
-        return load_settings(self.config, cli_layer(self.flags, self.pairs))
-
-    def holder(self) -> SettingsHolder:
-        """Settings for a command that uses them, with logging set up to match."""
-        try:
-            loaded = self.load()
-        except ConfigError as exc:
-            fail_config(exc)
-        setup_logging(loaded.settings.logging)
-        set_secrets(secret_values(loaded.settings))
-        return SettingsHolder(loaded, self.load)
-
-
-def fail_config(exc: ConfigError) -> NoReturn:
-    """One line per bad key, then exit 2."""
-    for line in exc.lines:
-        click.echo(f"config error: {line}", err=True)
-    sys.exit(EXIT_CONFIG)
 
 
 def fail(message: str, status: int = EXIT_FAILURE) -> NoReturn:
@@ -113,5 +76,7 @@ def with_services(state: CliState, action: Callable[[Services], Awaitable[T]]) -
     return run_command(go())
 
 
+__all__ = ["EXIT_CONFIG", "EXIT_FAILURE", "CliState", "fail", "fail_config", "json_flag",
+           "pass_state", "run_command", "with_services"]  # fmt: skip
 pass_state = click.make_pass_decorator(CliState)
 json_flag = click.option("--json", "as_json", is_flag=True, help="Print JSON.")

@@ -20,7 +20,7 @@ from app.services import open_services
 @pass_state
 def run(state: CliState) -> None:
     """Run spt: the bot when discord.token is set, headless otherwise. Applies migrations first."""
-    holder = state.holder()
+    holder = state.holder(serving=True)
     run_command(spt_run(holder))
 
 
@@ -36,7 +36,7 @@ def demo(state: CliState, once: bool, as_json: bool) -> None:
     alerts to the console. With --once it stops after that pass; otherwise it keeps
     running until Ctrl-C. Re-running it is safe: nothing is delivered twice.
     """
-    holder = state.holder()
+    holder = state.holder(serving=True)
 
     def report(result: DemoResult) -> None:
         _demo_report(result)

@@ -153,6 +153,17 @@ async def next_due(conn: Connection) -> datetime | None:
     return value
 
 
+async def failing(conn: Connection, limit: int) -> list[dict[str, Any]]:
+    """Enabled watches whose last run failed, most recently run first, with the error."""
+    rows = await conn.fetch(
+        "SELECT id, guild_id, name, last_error, last_run_at FROM watches "
+        "WHERE enabled AND last_error IS NOT NULL ORDER BY last_run_at DESC NULLS LAST, id "
+        "LIMIT $1",
+        limit,
+    )
+    return [dict(r) for r in rows]
+
+
 async def overview(conn: Connection, now: datetime) -> dict[str, Any]:
     """Counts and times for status displays: enabled, due, next due, last run, failing."""
     row = await conn.fetchrow(

@@ -82,7 +82,15 @@ async def test_the_bot_runs_the_pipeline_and_posts_alerts_to_the_watch_channel(
                         "ebay.page_size=50")  # fmt: skip
     async with running_bot(fake, holder, run_pipeline=True) as h:
         assert set(h.supervisor.names) == {
-            "ingest", "baselines", "extract", "outbox-listener", "delivery", "health"}  # fmt: skip
+            "ingest", "presence", "baselines", "extract", "outbox-listener", "delivery",
+            "health"}  # fmt: skip
+        # The bot's process says it runs the pipeline, searching eBay and posting as the bot.
+        for _ in range(250):
+            if (await h.services.status()).processes:
+                break
+            await asyncio.sleep(0.02)
+        (me,) = (await h.services.status()).processes
+        assert sorted(me.roles) == ["discord", "ingest"]
         await h.services.watches.add(
             GUILD, {"name": "all DDR4", "query": "DDR4", "component_type": "ram",
                     "channel_id": DEALS, "threshold": 0, "cold_start_opt_in": True},

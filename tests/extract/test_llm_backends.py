@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import logging
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
@@ -331,6 +332,22 @@ async def test_ping_reports_reachability(rig: Rig) -> None:
     await rig.fake.stop()
     assert await rig.backend.ping() is False
     assert metric("spt_external_service_up", service=rig.name) == 0
+
+
+async def test_an_unreachable_llm_is_reported_once_with_how_to_run_without_one(
+    rig: Rig, caplog: pytest.LogCaptureFixture
+) -> None:
+    await rig.fake.stop()
+    with caplog.at_level(logging.DEBUG, logger="core.extract.llm.base"):
+        for _ in range(3):  # health checks every 30 s, and the extraction housekeeping
+            assert await rig.backend.ping() is False
+    warnings = [r for r in caplog.records if r.levelno >= logging.INFO]
+    assert len(warnings) == 1
+    assert warnings[0].levelno == logging.WARNING
+    message = warnings[0].getMessage()
+    assert message.startswith(f"{rig.name} is not reachable (")
+    assert 'set extract.backend = "rules" (SPT_EXTRACT__BACKEND=rules)' in message
+    assert sum(r.levelno == logging.DEBUG for r in caplog.records) >= 2
 
 
 # --- backend-specific ---------------------------------------------------------------------

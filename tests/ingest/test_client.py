@@ -171,8 +171,12 @@ async def test_breaker_opens_after_consecutive_failures_and_half_opens(env: Env)
         with pytest.raises(RetryableError):
             await client.search(US_RAM)
     assert metric("spt_circuit_breaker_state", service="ebay") == 2
-    with pytest.raises(CircuitOpenError, match="circuit open"):
+    with pytest.raises(CircuitOpenError, match="circuit open") as opened:
         await client.search(US_RAM)
+    # The real cause comes first: the failure that began the run, not only "circuit open".
+    cause = str(opened.value).split("circuit open")[0]
+    assert cause.startswith("ebay: ")
+    assert "502" in cause
     assert searches(env) == 3  # the open circuit kept the call from leaving
     await asyncio.sleep(0.6)
     # half-open: one trial call goes out; it fails (the 4th queued 502) and re-opens

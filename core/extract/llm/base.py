@@ -89,6 +89,9 @@ class ChatBackend(ABC):
         self._settings = settings
         self._policy = policy
         self._ping_policy = ping_policy
+        # Whether the last ping was answered (None: never pinged): an unreachable LLM is
+        # reported once, with the way to run without one, not at every health check.
+        self._answered: bool | None = None
 
     async def extract(self, title: str, marketplace: Marketplace | None = None) -> LlmResult:
         """Ask once, repair once if the answer is invalid, return the validated extraction."""
@@ -122,12 +125,27 @@ class ChatBackend(ABC):
         try:
             await self._ping_policy.call(self._ping, attempt_timeout=limit)
         except ServiceError as exc:
-            log.info("%s ping failed: %s", self.name, exc)
+            self._unanswered(str(exc))
             return False
-        except Exception:  # a health check must answer, whatever the client library did
-            log.exception("%s ping failed unexpectedly", self.name)
+        except Exception as exc:  # a health check must answer, whatever the library did
+            log.debug("%s ping failed unexpectedly", self.name, exc_info=True)
+            self._unanswered(f"{type(exc).__name__}: {exc}")
             return False
+        if self._answered is False:
+            log.info("%s answers again", self.name)
+        self._answered = True
         return True
+
+    def _unanswered(self, problem: str) -> None:
+        if self._answered is not False:
+            log.warning(
+                "%s is not reachable (%s); titles the rules are unsure of keep the rules' "
+                "answer until it is. To run without an LLM, set extract.backend = \"rules\" "
+                "(SPT_EXTRACT__BACKEND=rules)", self.name, problem,
+            )  # fmt: skip
+        else:
+            log.debug("%s still not reachable: %s", self.name, problem)
+        self._answered = False
 
     @abstractmethod
     async def aclose(self) -> None:

@@ -7,10 +7,7 @@ from collections.abc import Callable
 import aiohttp
 from purgatory import AsyncCircuitBreakerFactory
 
-from core.extract.llm.anthropic_backend import AnthropicBackend
 from core.extract.llm.base import ChatBackend, LlmBackend
-from core.extract.llm.ollama_backend import OllamaBackend
-from core.extract.llm.openai_backend import OpenAiCompatBackend
 from core.settings import Settings
 
 BACKENDS = ("ollama", "anthropic", "openai_compat")
@@ -45,10 +42,18 @@ def build_backend(
         raise ValueError(f"unknown LLM backend {name!r}; expected one of {', '.join(BACKENDS)}")
     if not llm_configured(settings(), name):
         raise ValueError(f"LLM backend {name!r} is not configured")
+    # Each client library loads only when its backend is used (anthropic's alone takes a
+    # second), so `spt` commands that never call an LLM start fast.
     if name == "ollama":
+        from core.extract.llm.ollama_backend import OllamaBackend
+
         return OllamaBackend(settings, breakers)
     if name == "anthropic":
+        from core.extract.llm.anthropic_backend import AnthropicBackend
+
         return AnthropicBackend(settings, breakers)
+    from core.extract.llm.openai_backend import OpenAiCompatBackend
+
     return OpenAiCompatBackend(settings, session, breakers)
 
 
