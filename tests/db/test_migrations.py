@@ -14,7 +14,7 @@ from core.db.pool import Pool
 EXPECTED_TABLES = {
     "schema_migrations", "guild_settings", "watches", "listings", "listing_prices", "watch_hits",
     "extraction_jobs", "extractions", "baselines", "baseline_history", "scores", "outbox",
-    "alerts", "delivery_attempts", "mutes", "ebay_quota", "feeds",
+    "alerts", "delivery_attempts", "mutes", "ebay_quota", "feeds", "processes",
 }  # fmt: skip
 
 
