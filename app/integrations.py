@@ -11,7 +11,7 @@ never imports discord.py.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from importlib import metadata
 from typing import TYPE_CHECKING, Protocol
 
@@ -23,6 +23,8 @@ if TYPE_CHECKING:
     import aiohttp
 
     from app.services import Services
+    from core.config_reload import SettingsHolder
+    from core.doctor import Finding
 
 __all__ = [
     "Connection",
@@ -72,6 +74,11 @@ class Discord(Protocol):
 
     def connect(self, services: Services) -> Connection:
         """A bot over `services`, not yet connected."""
+        ...
+
+    async def doctor(self, holder: SettingsHolder, channels: Mapping[int, str]) -> list[Finding]:
+        """`spt doctor`'s Discord checks: login, gateway, each channel in `channels`
+        (id -> why alerts go there), the webhook."""
         ...
 
 

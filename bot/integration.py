@@ -6,13 +6,15 @@ or a webhook URL is set (app/integrations.py).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 
 import aiohttp
 
 from app.services import Services
 from bot.client import DiscordConnection
 from bot.delivery import Webhook, discord_session
+from core.config_reload import SettingsHolder
+from core.doctor import Finding
 from core.settings import Settings
 
 
@@ -30,6 +32,12 @@ class DiscordIntegration:
     def connect(self, services: Services) -> DiscordConnection:
         """A bot over `services`; `run(stop)` connects it."""
         return DiscordConnection(services)
+
+    async def doctor(self, holder: SettingsHolder, channels: Mapping[int, str]) -> list[Finding]:
+        """Login, gateway, the alert channels' permissions, the webhook."""
+        from bot.doctor import check_discord
+
+        return await check_discord(holder, channels)
 
 
 DISCORD = DiscordIntegration()

@@ -8,6 +8,7 @@ Fields marked `reloadable` may change while spt runs (see core/config_reload.py)
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import re
@@ -19,6 +20,7 @@ from typing import Any, Literal
 
 import platformdirs
 from annotated_types import Ge, Gt, Le, Lt, MaxLen, MinLen
+from dotenv import dotenv_values
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -37,7 +39,11 @@ from core.models import Marketplace
 ENV_PREFIX = "SPT_"
 CONFIG_ENV = "SPT_CONFIG"
 DEFAULT_CONFIG_NAME = "config.toml"
-_RELOADABLE: JsonDict = {"reloadable": True}
+# The secrets file (`spt init` writes it): NAME=value lines, read below the environment.
+ENV_FILE_ENV = "SPT_ENV_FILE"
+DEFAULT_ENV_FILE = "spt.env"
+RELOADABLE_MARK = "reloadable"
+_RELOADABLE: JsonDict = {RELOADABLE_MARK: True}
 
 # The conventional variable names other tools use; SPT_* spellings win over them.
 CONVENTIONAL_ENV: dict[str, tuple[str, str]] = {
@@ -395,7 +401,7 @@ class ConfigError(Exception):
 class Layer:
     """One source of values, and a label for each key it sets."""
 
-    name: Literal["file", "env", "cli"]
+    name: Literal["file", "secrets", "env", "cli"]
     values: dict[str, Any]
     origins: dict[tuple[str, ...], str] = field(default_factory=dict)
 
@@ -462,14 +468,37 @@ def read_config_file(path: Path) -> Layer:
     return Layer("file", data, {(): f"file {path}"})
 
 
-def read_environment(environ: Mapping[str, str]) -> Layer:
+def resolve_env_file(config_path: Path | None, environ: Mapping[str, str]) -> Path | None:
+    """$SPT_ENV_FILE, else spt.env beside the config file (or here) when it exists."""
+    if environ.get(ENV_FILE_ENV):
+        return Path(environ[ENV_FILE_ENV])
+    folder = config_path.parent if config_path is not None else Path()
+    default = folder / DEFAULT_ENV_FILE
+    return default if default.is_file() else None
+
+
+def read_env_file(path: Path) -> Layer:
+    """The secrets file as a layer under the environment (same names: DISCORD_TOKEN,
+    SPT_SECTION__KEY); a missing or unreadable file is a ConfigError."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError([f"secrets file {path}: not found"]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError([f"secrets file {path}: cannot be read ({exc})"]) from None
+    values = {k: v for k, v in dotenv_values(stream=io.StringIO(text)).items() if v}
+    layer = read_environment(values, f"secrets file {path.name}: ")
+    return Layer("secrets", layer.values, layer.origins)
+
+
+def read_environment(environ: Mapping[str, str], label: str = "env ") -> Layer:
     """SPT_* variables (`__` nests) over the conventional names such as DISCORD_TOKEN."""
     values: dict[str, Any] = {}
     origins: dict[tuple[str, ...], str] = {}
     for name, target in CONVENTIONAL_ENV.items():
         if environ.get(name):
             _assign(values, target, environ[name])
-            origins[target] = f"env {name}"
+            origins[target] = f"{label}{name}"
     source = EnvSettingsSource(
         Settings,
         env_prefix=ENV_PREFIX,
@@ -484,7 +513,7 @@ def read_environment(environ: Mapping[str, str]) -> Layer:
         raise ConfigError([f"environment: {exc}"]) from None
     for path, value in _leaves(spt_values):
         _assign(values, path, value)
-        origins[path] = f"env {ENV_PREFIX}{'__'.join(p.upper() for p in path)}"
+        origins[path] = f"{label}{ENV_PREFIX}{'__'.join(p.upper() for p in path)}"
     return Layer("env", values, origins)
 
 
@@ -564,6 +593,9 @@ def load_settings(
     layers = []
     if path is not None:
         layers.append(read_config_file(path))
+    secrets = resolve_env_file(path, env)
+    if secrets is not None:
+        layers.append(read_env_file(secrets))
     layers.append(read_environment(env))
     if cli is not None:
         layers.append(cli)

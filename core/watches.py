@@ -464,6 +464,17 @@ class WatchService:
             rows = await repo.names(conn, guild_id, fragment.strip()[:100], limit)
         return [(r["id"], r["name"], r["enabled"]) for r in rows]
 
+    async def alert_channels(self) -> dict[int, str]:
+        """Every Discord channel alerts may go to (any scope), and why: for `spt doctor`."""
+        async with self._pool.acquire() as conn:
+            rows = await repo.alert_channels(conn)
+        uses: dict[int, list[str]] = {}
+        for row in rows:
+            why = (f"guild {row['guild_id']}'s default channel" if row["guild_default"]
+                   else f"{row['watches']} watch(es)")  # fmt: skip
+            uses.setdefault(row["channel_id"], []).append(why)
+        return {channel: ", ".join(why) for channel, why in uses.items()}
+
     async def stats(self, guild_id: int | None) -> dict[int, dict[str, Any]]:
         """Hits, alerts and the last alert's time per watch of the scope."""
         async with self._pool.acquire() as conn:

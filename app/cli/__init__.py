@@ -24,7 +24,7 @@ COMMANDS = {
     "eval": "extract:eval_command", "eval-alerts": "extract:eval_alerts_command",
     "reextract": "extract:reextract", "baselines": "baselines:baselines",
     "rescore": "baselines:rescore", "alerts": "alerts:alerts", "config": "config:config",
-    "watch": "watch:watch",
+    "watch": "watch:watch", "init": "setup:init", "doctor": "setup:doctor",
 }  # fmt: skip
 
 

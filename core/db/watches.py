@@ -156,3 +156,18 @@ async def stats(conn: Connection, guild_id: int | None) -> dict[int, dict[str, A
         guild_id,
     )
     return {r["id"]: dict(r) for r in rows}
+
+
+async def alert_channels(conn: Connection) -> list[dict[str, Any]]:
+    """Every channel alerts may go to: enabled watches' own, and each guild's default."""
+    rows = await conn.fetch(
+        """
+        SELECT channel_id, guild_id, count(*) AS watches, false AS guild_default
+        FROM watches WHERE enabled AND channel_id IS NOT NULL GROUP BY channel_id, guild_id
+        UNION ALL
+        SELECT default_channel_id, guild_id, 0, true FROM guild_settings
+        WHERE default_channel_id IS NOT NULL
+        ORDER BY channel_id
+        """
+    )
+    return [dict(r) for r in rows]

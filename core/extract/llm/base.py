@@ -62,6 +62,10 @@ class LlmBackend(Protocol):
         """Whether the service answers a cheap request now; never raises."""
         ...
 
+    async def model_available(self) -> bool | None:
+        """Whether the server has `model` (None: it cannot say); never raises."""
+        ...
+
 
 @dataclass(frozen=True)
 class Reply:
@@ -135,6 +139,10 @@ class ChatBackend(ABC):
             log.info("%s answers again", self.name)
         self._answered = True
         return True
+
+    async def model_available(self) -> bool | None:
+        """Whether the server has `model`; None where the API cannot say cheaply."""
+        return None
 
     def _unanswered(self, problem: str) -> None:
         if self._answered is not False:

@@ -15,7 +15,13 @@ from core.extract.llm.policy import llm_policy, ping_policy
 from core.extract.llm.prompt import repair_message, system_prompt, user_message
 from core.extract.schemas import llm_json_schema
 from core.models import Marketplace
-from core.resilience import BadResponseError, PermanentError, RetryableError, check_status
+from core.resilience import (
+    BadResponseError,
+    PermanentError,
+    RetryableError,
+    ServiceError,
+    check_status,
+)
 from core.settings import Settings
 
 SERVICE = "ollama"
@@ -73,6 +79,17 @@ class OllamaBackend(ChatBackend):
     async def _ping(self) -> None:
         async with _service_errors():
             await self._client.list()
+
+    async def model_available(self) -> bool | None:
+        """Whether `ollama pull` fetched the model (`qwen2.5:7b` and `qwen2.5:7b:latest`
+        name one; a bare name means its `latest` tag)."""
+        try:
+            async with _service_errors():
+                listed = await self._client.list()
+        except ServiceError:
+            return None
+        wanted = self.model if ":" in self.model else f"{self.model}:latest"
+        return any(m.model in (self.model, wanted) for m in listed.models)
 
     async def aclose(self) -> None:
         """Close the client's connection pool."""
