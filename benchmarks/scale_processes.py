@@ -144,7 +144,7 @@ def signature(marketplace: str, params: Mapping[str, str]) -> tuple[str, ...]:
 
 @dataclass(frozen=True)
 class SearchCall:
-    """One Browse search the sandbox answered with results."""
+    """One Browse search page the sandbox answered (200)."""
 
     at: datetime
     search: tuple[str, ...]
