@@ -31,6 +31,7 @@ import random
 import statistics
 import sys
 import time
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -91,8 +92,11 @@ def bench_settings(base_url: str, feeds: bool) -> Settings:
     return load_settings(None, overrides, {}).settings
 
 
-def draw_watches(rng: random.Random, watches: int, guilds: int) -> list[tuple[Any, ...]]:
-    """Rows for `watches`: Zipf-popular searches, some capped, spread over `guilds`."""
+def draw_watches(
+    rng: random.Random, watches: int, guilds: int, intervals: Sequence[int] = INTERVALS
+) -> list[tuple[Any, ...]]:
+    """Rows for `watches`: Zipf-popular searches, some capped, spread over `guilds`, each
+    polling at one of `intervals` (seconds)."""
     markets, caps = dict.fromkeys(MARKETS), dict.fromkeys(PRICE_CAPS)
     catalogue = [(kind, query, market, cap) for kind, queries in SEARCHES.items()
                  for query in queries for market in markets for cap in caps]  # fmt: skip
@@ -104,7 +108,7 @@ def draw_watches(rng: random.Random, watches: int, guilds: int) -> list[tuple[An
         if rng.random() < 0.3:
             query = query.lower()  # servers type differently; the search stays the same
         rows.append((900_000_000_000_000_000 + n % guilds, f"w{n}", query, kind, market, cap,
-                     rng.choice(INTERVALS), rng.choice(THRESHOLDS)))  # fmt: skip
+                     rng.choice(intervals), rng.choice(THRESHOLDS)))  # fmt: skip
     return rows
 
 
