@@ -1,12 +1,23 @@
-"""Markets the product key splits (issue 15): RAM module kinds and Optane drives."""
+"""Markets the product key splits (issue 15): RAM module kinds, Optane drives, and titles
+that name nothing, which the rules must never be sure of."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+
+import aiohttp
 import pytest
 
 from core.extract.normalise import key_for, normalise
 from core.extract.rules import extract_rules
+from core.extract.service import Extractor
 from core.models import ComponentType
+from core.resilience import breaker_factory
+from core.settings import load_settings, parse_cli_overrides
+from tests.fakes.llm import answer
+from tests.fakes.ollama import FakeOllama
+
+THRESHOLD = load_settings(None, None, {}).settings.extract.confidence_threshold
 
 
 def key(title: str) -> str | None:
@@ -138,3 +149,76 @@ def test_optane_drives_are_their_own_market(title: str, expected: str) -> None:
         assert result.attributes["technology"] == "3D XPoint"
     else:
         assert "technology" not in result.attributes
+
+
+# --- titles naming nothing --------------------------------------------------------------
+
+
+NOTHING = ["", "   ", "Lot of misc stuff", "Server parts", "Box of stuff", "Lot of 10", "Dell",
+           "HPE", "Supermicro", "Lenovo", "Samsung", "Kingston", "Cisco", "asdf qwerty", "NEW",
+           "Estate sale electronics lot"]  # fmt: skip
+
+
+@pytest.mark.parametrize("title", NOTHING)
+def test_a_title_naming_nothing_is_never_confident(title: str) -> None:
+    result = extract_rules(title)
+    assert result.confidence <= 0.1 < THRESHOLD
+    assert result.attributes == {}
+
+
+@pytest.mark.parametrize("category", ["170083", "175669", "11211", "164", "1244", "179"])
+def test_a_category_hint_alone_is_not_enough_either(category: str) -> None:
+    for title in ("", "Lot of misc stuff"):
+        assert extract_rules(title, category_ids=(category,)).confidence <= 0.1, title
+    # a bare brand in a category is a little more, never enough
+    assert extract_rules("Dell", category_ids=(category,)).confidence < THRESHOLD
+
+
+def test_item_specifics_can_still_make_an_empty_title_readable() -> None:
+    result = extract_rules(
+        "Lot", category_ids=("170083",),
+        item_specifics={"Capacity per Module": "32 GB", "Type": "DDR4 RDIMM",
+                        "Speed": "PC4-21300 (DDR4-2666)", "Error Correction": "Yes"},
+    )  # fmt: skip
+    assert result.component_type is ComponentType.RAM
+    assert result.attributes["module"] == "RDIMM"
+    assert result.confidence > 0.1
+
+
+def test_named_junk_lots_stay_confident_other() -> None:
+    # DOMAIN.md: "for parts" boxes of mixed junk are `other`; saying so is recognisable.
+    for title in ("Mixed lot of computer parts", "Box of Server Parts Fans Caddies Cables"):
+        result = extract_rules(title)
+        assert result.component_type is ComponentType.OTHER
+        assert result.confidence >= THRESHOLD, title
+
+
+@pytest.fixture
+async def ollama() -> AsyncIterator[FakeOllama]:
+    fake = FakeOllama()
+    await fake.start()
+    yield fake
+    await fake.stop()
+
+
+async def test_auto_asks_the_llm_about_titles_naming_nothing(ollama: FakeOllama) -> None:
+    overrides = parse_cli_overrides(
+        ["extract.backend=auto", "llm.backend=ollama", f"llm.ollama_url={ollama.base_url}"]
+    )
+    settings = load_settings(None, overrides, {}).settings
+    ollama.script(
+        answer({"component_type": "other", "confidence": 0.6}),
+        answer({"component_type": "ram", "confidence": 0.9, "generation": "DDR4",
+                "capacity_gb": 64, "speed_mhz": 2666, "module": "LRDIMM"}),
+    )  # fmt: skip
+    async with aiohttp.ClientSession() as session:
+        extractor = Extractor(lambda: settings, session, breaker_factory())
+        try:
+            nothing = await extractor.extract("Lot of misc stuff")
+            vague = await extractor.extract("Samsung 64GB memory")
+        finally:
+            await extractor.close()
+    assert (nothing.method, nothing.llm_calls, nothing.low_confidence) == ("llm", 1, True)
+    assert vague.method == "llm"
+    assert vague.product_key == "ram:ddr4:lrdimm:ecc_reg:64gb:2666"
+    assert vague.extraction.attributes["registered"] is True

@@ -35,6 +35,10 @@ _WEIGHTS: dict[ComponentType, dict[str, float]] = {
     ComponentType.OTHER: {},
 }
 _DOUBT_PENALTY = 0.12
+# The most a title scores that names nothing the rules can read ("Lot of misc stuff", a bare
+# brand, ""), whatever its category hints: far under any sensible LLM threshold, so `auto`
+# asks the LLM.
+UNRECOGNISED = 0.1
 
 
 def score(component_type: ComponentType, clarity: float, parsed: Parsed | None) -> float:
