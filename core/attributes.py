@@ -1,4 +1,5 @@
-"""The canonical attribute catalogue per component type (DOMAIN.md), used to type filters.
+"""The canonical attribute catalogue per component type (DOMAIN.md, plus the RAM module kind
+and drive technology spt's product keys add), used to type filters.
 
 Extraction schemas (core/extract) define the full models; this table is the small,
 stable contract users type against in watch filters.
@@ -67,6 +68,7 @@ CATALOGUE: dict[ComponentType, tuple[AttributeSpec, ...]] = {
         _spec("speed_mhz", Kind.INT),
         _spec("ecc", Kind.BOOL),
         _spec("registered", Kind.BOOL),
+        _spec("module", Kind.TEXT, "RDIMM", "LRDIMM", "UDIMM", "SODIMM"),
     ),
     ComponentType.DRIVE: (
         _spec("interface", Kind.TEXT, "SAS", "SATA", "NVMe"),
@@ -75,6 +77,7 @@ CATALOGUE: dict[ComponentType, tuple[AttributeSpec, ...]] = {
         _spec(TOTAL_CAPACITY, Kind.INT),
         _spec("media", Kind.TEXT, "SSD", "HDD"),
         _spec("rpm", Kind.INT),
+        _spec("technology", Kind.TEXT, "3D XPoint"),
     ),
     ComponentType.SERVER: (
         _spec("manufacturer", Kind.TEXT),

@@ -68,7 +68,8 @@ def category_subtree(category_id: str) -> frozenset[str]:
 
 @dataclass(frozen=True, slots=True)
 class RamSpec:
-    """A memory module; `module` is RDIMM, LRDIMM, UDIMM (ECC) or DIMM (desktop, non-ECC)."""
+    """A memory module: `module` is RDIMM, LRDIMM, UDIMM or SODIMM; UDIMMs come with ECC
+    (workstation memory) or without (desktop memory), as do SODIMMs."""
 
     generation: str
     capacity_gb: int
@@ -76,21 +77,23 @@ class RamSpec:
     module: str
     ranks: tuple[str, ...]
     makers: tuple[tuple[str, str], ...]  # (brand, part number); either may be ""
-
-    @property
-    def ecc(self) -> bool:
-        """Whether the module has ECC."""
-        return self.module != "DIMM"
+    ecc: bool = True
 
     @property
     def registered(self) -> bool:
         """Whether the module is registered (RDIMM and LRDIMM are)."""
         return self.module in ("RDIMM", "LRDIMM")
 
+    @property
+    def server(self) -> bool:
+        """Whether sellers list it as server (or workstation) memory."""
+        return self.ecc
+
 
 @dataclass(frozen=True, slots=True)
 class DriveSpec:
-    """A drive; `u2` marks 2.5in NVMe drives sold as U.2."""
+    """A drive; `u2` marks 2.5in NVMe drives sold as U.2; `technology` is "3D XPoint" for
+    Optane drives (their product line always names Optane)."""
 
     interface: str
     form_factor: str
@@ -99,6 +102,7 @@ class DriveSpec:
     rpm: int | None
     models: tuple[tuple[str, str, str], ...]  # (brand, product line, part number)
     u2: bool = False
+    technology: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -211,6 +215,7 @@ def canonical_attributes(product: Product) -> dict[str, AttributeValue]:
             "speed_mhz": spec.speed_mhz,
             "ecc": spec.ecc,
             "registered": spec.registered,
+            "module": spec.module,
         }
     if isinstance(spec, DriveSpec):
         drive: dict[str, AttributeValue] = {
@@ -221,6 +226,8 @@ def canonical_attributes(product: Product) -> dict[str, AttributeValue]:
         }
         if spec.rpm is not None:
             drive["rpm"] = spec.rpm
+        if spec.technology is not None:
+            drive["technology"] = spec.technology
         return drive
     if isinstance(spec, ServerSpec):
         return {
@@ -253,9 +260,10 @@ _KITS = (2, 4, 8, 12, 16)
 
 def _ram(
     key: str, usd: float, gen: str, gb: int, mhz: int, module: str, ranks: tuple[str, ...],
-    makers: tuple[tuple[str, str], ...], lots: tuple[int, ...] = _KITS,
+    makers: tuple[tuple[str, str], ...], lots: tuple[int, ...] = _KITS, ecc: bool = True,
 ) -> Product:  # fmt: skip
-    return Product(key, _RAM, usd, "170083", RamSpec(gen, gb, mhz, module, ranks, makers), lots)
+    spec = RamSpec(gen, gb, mhz, module, ranks, makers, ecc)
+    return Product(key, _RAM, usd, "170083", spec, lots)
 
 
 RAM_PRODUCTS: tuple[Product, ...] = (
@@ -281,6 +289,14 @@ RAM_PRODUCTS: tuple[Product, ...] = (
     _ram("ddr4-64g-2666-lrdimm", 70, "DDR4", 64, 2666, "LRDIMM", ("4DRx4",),
          (("Samsung", "M386A8K40BM2-CTD"), ("Micron", "MTA72ASS8G72LZ-2G6"),
           ("Dell", "SNPW403YC/64G"))),
+    _ram("ddr4-64g-2666-rdimm", 95, "DDR4", 64, 2666, "RDIMM", ("2Rx4",),
+         (("Samsung", "M393A8G40MB2-CTD"), ("SK Hynix", "HMAA8GR7AJR4N-VK"), ("", ""))),
+    _ram("ddr4-32g-2400-lrdimm", 24, "DDR4", 32, 2400, "LRDIMM", ("4DRx4", "2Rx4"),
+         (("Samsung", "M386A4K40BB0-CRC"), ("SK Hynix", "HMA84GL7AMR4N-UH"), ("HPE", "805353-B21"),
+          ("", ""))),
+    _ram("ddr4-128g-2933-lrdimm", 180, "DDR4", 128, 2933, "LRDIMM", ("4DRx4", "8DRx4"),
+         (("Samsung", "M386AAG40MMB-CVF"), ("Micron", "MTA72ASS16G72LZ-2G9"), ("", "")),
+         (2, 4, 8)),
     _ram("ddr4-64g-2933-rdimm", 90, "DDR4", 64, 2933, "RDIMM", ("2Rx4",),
          (("Samsung", "M393A8G40MB2-CVF"), ("Micron", "MTA36ASF8G72PZ-2G9"))),
     _ram("ddr4-64g-3200-rdimm", 115, "DDR4", 64, 3200, "RDIMM", ("2Rx4",),
@@ -300,11 +316,17 @@ RAM_PRODUCTS: tuple[Product, ...] = (
     _ram("ddr4-16g-2666-udimm", 28, "DDR4", 16, 2666, "UDIMM", ("2Rx8",),
          (("Kingston", "KSM26ED8/16ME"), ("Micron", "MTA18ASF2G72AZ-2G6"),
           ("Samsung", "M391A2K43BB1-CTD")), (2, 4)),
-    _ram("ddr4-16g-3200-desktop", 28, "DDR4", 16, 3200, "DIMM", ("2Rx8", "1Rx8"),
+    _ram("ddr4-16g-3200-desktop", 28, "DDR4", 16, 3200, "UDIMM", ("2Rx8", "1Rx8"),
          (("Crucial", "CT16G4DFRA32A"), ("Kingston", "KF432C16BB/16"),
-          ("G.SKILL", "F4-3200C16S-16GVK")), (2, 4)),
-    _ram("ddr5-32g-5600-desktop", 85, "DDR5", 32, 5600, "DIMM", ("2Rx8",),
-         (("Kingston", "KF556C40BB-32"), ("Crucial", "CT32G56C46U5")), (2,)),
+          ("G.SKILL", "F4-3200C16S-16GVK")), (2, 4), ecc=False),
+    _ram("ddr5-32g-5600-desktop", 85, "DDR5", 32, 5600, "UDIMM", ("2Rx8",),
+         (("Kingston", "KF556C40BB-32"), ("Crucial", "CT32G56C46U5")), (2,), ecc=False),
+    _ram("ddr4-16g-3200-sodimm", 26, "DDR4", 16, 3200, "SODIMM", ("2Rx8", "1Rx8"),
+         (("Samsung", "M471A2K43DB1-CWE"), ("SK Hynix", "HMA82GS6DJR8N-XN"),
+          ("Crucial", "CT16G4SFRA32A"), ("Kingston", "KVR32S22D8/16")), (2,), ecc=False),
+    _ram("ddr5-32g-4800-sodimm", 70, "DDR5", 32, 4800, "SODIMM", ("2Rx8",),
+         (("Samsung", "M425R4GA3BB0-CQK"), ("Crucial", "CT32G48C40S5"),
+          ("Kingston", "KVR48S40BD8-32")), (2,), ecc=False),
 )  # fmt: skip
 
 _DRIVE = ComponentType.DRIVE
@@ -313,11 +335,14 @@ _DRIVE_LOTS = (2, 4, 5, 10)
 
 def _drive(
     key: str, usd: float, iface: str, ff: str, gb: int, media: str, rpm: int | None,
-    models: tuple[tuple[str, str, str], ...], u2: bool = False,
+    models: tuple[tuple[str, str, str], ...], u2: bool = False, technology: str | None = None,
 ) -> Product:  # fmt: skip
     category = "175669" if media == "SSD" else "56083"
-    spec = DriveSpec(iface, ff, gb, media, rpm, models, u2)
+    spec = DriveSpec(iface, ff, gb, media, rpm, models, u2, technology)
     return Product(key, _DRIVE, usd, category, spec, _DRIVE_LOTS)
+
+
+_XPOINT = "3D XPoint"
 
 
 DRIVE_PRODUCTS: tuple[Product, ...] = (
@@ -352,6 +377,25 @@ DRIVE_PRODUCTS: tuple[Product, ...] = (
     _drive("u2-ssd-7680", 520, "NVMe", "2.5", 7680, "SSD", None,
            (("Samsung", "PM9A3", "MZQL27T6HBLA"), ("Micron", "7450 PRO", "MTFDKCC7T6TFR")),
            u2=True),
+    _drive("u2-ssd-800", 40, "NVMe", "2.5", 800, "SSD", None,
+           (("Intel", "DC P3700", "SSDPE2MD800G4"), ("Samsung", "PM1725", "MZWLL800HEHP")),
+           u2=True),
+    # Optane (3D XPoint): about ten times NAND's price per GB, so markets of their own.
+    _drive("optane-p4800x-375", 120, "NVMe", "2.5", 375, "SSD", None,
+           (("Intel", "Optane SSD DC P4800X", "SSDPE21K375GA"),
+            ("Intel", "Optane P4800X", "SSDPE21K375GA")), u2=True, technology=_XPOINT),
+    _drive("optane-p4800x-750", 280, "NVMe", "2.5", 750, "SSD", None,
+           (("Intel", "Optane SSD DC P4800X", "SSDPE21K750GA"),
+            ("Intel", "Optane DC P4800X", "SSDPE21K750GA")), u2=True, technology=_XPOINT),
+    _drive("optane-p5800x-800", 650, "NVMe", "2.5", 800, "SSD", None,
+           (("Intel", "Optane SSD DC P5800X", "SSDPF21Q800GB01"),
+            ("Intel", "Optane P5800X", "SSDPF21Q800GB01")), u2=True, technology=_XPOINT),
+    _drive("optane-905p-960", 260, "NVMe", "2.5", 960, "SSD", None,
+           (("Intel", "Optane SSD 905P", "SSDPE21D960GAM3"),
+            ("Intel", "Optane 905P", "SSDPE21D960GA")), u2=True, technology=_XPOINT),
+    _drive("optane-p1600x-118", 45, "NVMe", "M.2", 118, "SSD", None,
+           (("Intel", "Optane SSD P1600X", "SSDPEK1A118GA01"),
+            ("Intel", "Optane P1600X", "SSDPEK1A118GA")), technology=_XPOINT),
     _drive("m2-ssd-960", 70, "NVMe", "M.2", 960, "SSD", None,
            (("Samsung", "PM983", "MZ1LB960HAJQ"), ("Micron", "7450 PRO", "MTFDKBG960TFR"))),
     _drive("m2-ssd-1000", 60, "NVMe", "M.2", 1000, "SSD", None,

@@ -179,7 +179,9 @@ _DDR4_BIN = {2133: "2133P", 2400: "2400T", 2666: "2666V", 2933: "2933Y", 3200: "
 def _ram_speed(spec: RamSpec, rng: random.Random) -> list[str]:
     gen, mhz = spec.generation, spec.speed_mhz
     digit = gen[-1]
-    suffix = {"RDIMM": "R", "LRDIMM": "L", "UDIMM": "E", "DIMM": "U"}[spec.module]
+    suffix = {"RDIMM": "R", "LRDIMM": "L", "UDIMM": "E" if spec.ecc else "U", "SODIMM": "S"}[
+        spec.module
+    ]
     options: list[list[str]] = [
         [f"{gen}-{mhz}"],
         [gen, f"{mhz}MHz"],
@@ -204,8 +206,13 @@ def _ram_kind(spec: RamSpec, rng: random.Random, german: bool) -> str:
         return _pick(rng, ("ECC Registered", "ECC REG", "RDIMM", "ECC RDIMM", "Registered ECC"))
     if spec.module == "LRDIMM":
         return _pick(rng, ("LRDIMM", "ECC LRDIMM", "Load Reduced ECC LRDIMM"))
-    if spec.module == "UDIMM":
+    if spec.module == "UDIMM" and spec.ecc:
         return _pick(rng, ("ECC Unbuffered", "ECC UDIMM", "Unbuffered ECC"))
+    if spec.module == "SODIMM":
+        if german:
+            return _pick(rng, ("SO-DIMM Notebook", "Laptop SO-DIMM", "SODIMM"))
+        return _pick(rng, ("SODIMM", "SO-DIMM Laptop Memory", "Laptop RAM SODIMM",
+                           "SO-DIMM", "Laptop Memory"))  # fmt: skip
     if german:
         return _pick(rng, ("Non-ECC Desktop", "Desktop non-ECC"))
     return _pick(rng, ("Non-ECC", "Desktop Memory", "Non-ECC UDIMM", "Desktop RAM"))
@@ -220,7 +227,7 @@ def _ram(spec: RamSpec, ctx: TitleContext) -> tuple[list[str], list[str]]:
         speed = [spec.generation, *speed]
     kind = _ram_kind(spec, rng, ctx.german)
     rank = _Opt(_maybe(rng, 0.6, _pick(rng, spec.ranks)))
-    server = spec.module != "DIMM"
+    server = spec.server
     if ctx.german:
         noun = "Arbeitsspeicher"
     else:
@@ -264,7 +271,9 @@ def _capacity(gb: int, rng: random.Random) -> str:
 def _drive(spec: DriveSpec, ctx: TitleContext) -> tuple[list[str], list[str]]:
     rng, de = ctx.rng, ctx.german
     maker, series, number = spec.models[rng.randrange(len(spec.models))]
-    brand, line, part = _Opt(maker), _Opt(series), _Opt(number)
+    brand, part = _Opt(maker), _Opt(number)
+    # "Optane P4800X" is what makes an Optane drive its own market: never dropped.
+    line = series if spec.technology is not None else _Opt(series)
     size = _capacity(spec.capacity_gb, rng)
     if spec.interface == "SAS":
         iface = _pick(rng, ("SAS 12Gb/s", "SAS 12G", "12Gbps SAS", "SAS"))

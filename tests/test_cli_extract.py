@@ -26,7 +26,7 @@ def test_extract_prints_one_json_object_per_title() -> None:
     ram, nic = (json.loads(line) for line in result.stdout.splitlines())
     assert ram["component_type"] == "ram"
     assert ram["attributes"]["speed_mhz"] == 2666
-    assert ram["product_key"] == "ram:ddr4:ecc_reg:32gb:2666"
+    assert ram["product_key"] == "ram:ddr4:rdimm:ecc_reg:32gb:2666"
     assert ram["method"] == "rules"
     assert set(ram) >= {"title", "attributes", "condition", "quantity", "confidence"}
     assert nic["product_key"] == "nic:25gbe:2p:sfp28"

@@ -15,7 +15,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from core.attributes import fold
-from core.extract.product_keys import product_key
+from core.extract.product_keys import REGISTERED_MODULES, product_key
 from core.extract.schemas import ATTRIBUTE_MODELS, CANONICAL_FIELDS, Attributes, Extraction
 from core.models import ComponentType
 
@@ -40,6 +40,16 @@ _IDENTIFIER_FIELDS = ("manufacturer", "model")
 _MAKER_ALIASES = {"hewlettpackardenterprise": "hpe", "hewlettpackard": "hp", "lenovo": "lenovo",
                   "dellemc": "dell", "dellinc": "dell", "nvidiacorporation": "nvidia",
                   "advancedmicrodevices": "amd", "intelcorporation": "intel"}  # fmt: skip
+# Other spellings of closed values, folded (DOMAIN.md's comparison rule), per field.
+_VALUE_ALIASES: dict[str, dict[str, str]] = {
+    "module": {"registered": "RDIMM", "reg": "RDIMM", "registereddimm": "RDIMM",
+               "eccregistered": "RDIMM", "3dsrdimm": "RDIMM", "rdimm3ds": "RDIMM",
+               "loadreduced": "LRDIMM", "loadreduceddimm": "LRDIMM", "3dslrdimm": "LRDIMM",
+               "unbuffered": "UDIMM", "unbuffereddimm": "UDIMM", "eccudimm": "UDIMM",
+               "laptop": "SODIMM", "smalloutline": "SODIMM"},
+    "technology": {"optane": "3D XPoint", "xpoint": "3D XPoint", "inteloptane": "3D XPoint",
+                   "3dxpointoptane": "3D XPoint", "optane3dxpoint": "3D XPoint"},
+}  # fmt: skip
 
 
 def _is_placeholder(value: Any) -> bool:
@@ -84,7 +94,8 @@ def _canonical(component_type: ComponentType, name: str, value: Any) -> Any:
     if choices is not None:
         if isinstance(value, bool) or not isinstance(value, str | int | float):
             return None
-        return choices.get(fold(str(value)))
+        folded = fold(str(value))
+        return choices.get(folded) or _VALUE_ALIASES.get(name, {}).get(folded)
     if name in _IDENTIFIER_FIELDS and isinstance(value, str):
         folded = "".join(value.lower().split())
         if name == "manufacturer":
@@ -122,9 +133,41 @@ def normalise(extraction: Extraction) -> Extraction:
         if value is not None:
             candidates[name] = value
     clean = _validated(model, candidates)
-    if kind is ComponentType.DRIVE and clean.get("media") == "SSD":
-        clean.pop("rpm", None)  # SSDs have no spindle speed
+    if kind is ComponentType.DRIVE:
+        _drive_implications(clean)
+    elif kind is ComponentType.RAM:
+        _module_implications(clean)
     return extraction.model_copy(update={"attributes": clean})
+
+
+def _drive_implications(attributes: dict[str, Any]) -> None:
+    """SSDs have no spindle speed; a 3D XPoint (Optane) drive is an SSD."""
+    if attributes.get("technology") is not None:
+        if attributes.get("media") == "HDD":
+            del attributes["technology"]  # contradicts itself: keep what is surely stated
+        else:
+            attributes.setdefault("media", "SSD")
+    if attributes.get("media") == "SSD":
+        attributes.pop("rpm", None)
+
+
+def _module_implications(attributes: dict[str, Any]) -> None:
+    """RDIMMs and LRDIMMs are registered and ECC; UDIMMs and SODIMMs are not registered.
+    A module kind that contradicts `registered` is dropped (the registered flag is the
+    graded field, and the key's class still separates the markets)."""
+    module = attributes.get("module")
+    if module is None:
+        return
+    registered = module in REGISTERED_MODULES
+    stated = attributes.get("registered")
+    if (stated is not None and stated is not registered) or (
+        registered and attributes.get("ecc") is False  # no RDIMM is without ECC
+    ):
+        del attributes["module"]
+        return
+    attributes["registered"] = registered
+    if registered:
+        attributes["ecc"] = True
 
 
 def key_for(extraction: Extraction) -> str | None:

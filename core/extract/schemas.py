@@ -18,6 +18,12 @@ Generation = Literal["DDR3", "DDR4", "DDR5"]
 Interface = Literal["SAS", "SATA", "NVMe"]
 DriveFormFactor = Literal["2.5", "3.5", "M.2"]
 Media = Literal["SSD", "HDD"]
+# The module kinds memory is sold as: different markets, so part of a RAM product key.
+# 3DS (stacked-die) modules are RDIMMs or LRDIMMs and fold into those (README, "Product keys").
+Module = Literal["RDIMM", "LRDIMM", "UDIMM", "SODIMM"]
+# Storage technology where it makes a drive a different market from NAND flash drives of the
+# same interface, size and capacity: Optane (3D XPoint) costs about ten times as much per GB.
+Technology = Literal["3D XPoint"]
 ServerFormFactor = Literal["1U", "2U", "3U", "4U", "tower"]
 Tier = Literal["barebone", "partial", "configured"]
 CpuMaker = Literal["intel", "amd"]
@@ -39,8 +45,8 @@ class RamAttributes(Attributes):
     speed_mhz: int | None = Field(None, ge=800, le=10000, description="MT/s")
     ecc: bool | None = None
     registered: bool | None = Field(None, description="RDIMM or LRDIMM")
+    module: Module | None = None
     rank: str | None = Field(None, max_length=8, description="e.g. 2Rx4")
-    form_factor: Literal["DIMM", "SODIMM"] | None = None
     part_number: str | None = Field(None, max_length=40)
 
 
@@ -50,6 +56,7 @@ class DriveAttributes(Attributes):
     capacity_gb: int | None = Field(None, ge=1, le=200000, description="decimal GB as sold")
     media: Media | None = None
     rpm: int | None = Field(None, ge=3600, le=20000, description="HDDs only")
+    technology: Technology | None = Field(None, description="Optane drives only")
     part_number: str | None = Field(None, max_length=40)
 
 
@@ -112,10 +119,11 @@ ATTRIBUTE_MODELS: dict[ComponentType, type[Attributes]] = {
     ComponentType.OTHER: OtherAttributes,
 }
 
-# The fields DOMAIN.md grades and product keys use, per type.
+# The fields DOMAIN.md grades and product keys use, per type; spt adds the RAM module kind
+# and the drive technology, which its product keys split markets on (README, "Product keys").
 CANONICAL_FIELDS: dict[ComponentType, tuple[str, ...]] = {
-    ComponentType.RAM: ("generation", "capacity_gb", "speed_mhz", "ecc", "registered"),
-    ComponentType.DRIVE: ("interface", "form_factor", "capacity_gb", "media", "rpm"),
+    ComponentType.RAM: ("generation", "capacity_gb", "speed_mhz", "ecc", "registered", "module"),
+    ComponentType.DRIVE: ("interface", "form_factor", "capacity_gb", "media", "rpm", "technology"),
     ComponentType.SERVER: ("manufacturer", "model", "form_factor", "tier"),
     ComponentType.CPU: ("manufacturer", "family", "model", "cores"),
     ComponentType.NIC: ("speed", "port_count", "port_type"),
@@ -154,10 +162,12 @@ class LlmAnswer(BaseModel):
     speed_mhz: int | None = Field(None, ge=800, le=10000)
     ecc: bool | None = None
     registered: bool | None = None
+    module: Module | None = None
     interface: Interface | None = None
     form_factor: DriveFormFactor | ServerFormFactor | None = None
     media: Media | None = None
     rpm: int | None = Field(None, ge=3600, le=20000)
+    technology: Technology | None = None
     manufacturer: str | None = Field(None, max_length=30)
     model: str | None = Field(None, max_length=40)
     tier: Tier | None = None

@@ -114,7 +114,12 @@ async def test_a_database_filled_at_an_earlier_version_upgrades_with_nothing_los
     before = await _counts(empty_pool)
     applied = await migrate(empty_pool)
     assert [m.version for m in applied] == list(range(version + 1, len(migrations) + 1))
-    assert await _counts(empty_pool) == before
+    # product_key_markets (issue 15) queues every RAM and drive extraction to be read again
+    queued = LISTINGS if any(m.name == "product_key_markets" for m in applied) else 0
+    assert await _counts(empty_pool) == {
+        **before,
+        "extraction_jobs": before["extraction_jobs"] + queued,
+    }
     # what each later migration added has its default on the old rows
     row = await empty_pool.fetchrow(
         "SELECT left_out_for_parts, left_out_low, left_out_lots, left_out_high FROM baselines"

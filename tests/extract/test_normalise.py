@@ -79,12 +79,20 @@ def test_ssd_has_no_rpm() -> None:
     ("kind", "attributes", "key"),
     [
         (C.RAM, {"generation": "DDR4", "capacity_gb": 16, "speed_mhz": 2666, "ecc": True,
-                 "registered": True}, "ram:ddr4:ecc_reg:16gb:2666"),
+                 "registered": True, "module": "RDIMM"}, "ram:ddr4:rdimm:ecc_reg:16gb:2666"),
+        (C.RAM, {"generation": "DDR4", "capacity_gb": 64, "speed_mhz": 2666, "ecc": True,
+                 "registered": True, "module": "LRDIMM"}, "ram:ddr4:lrdimm:ecc_reg:64gb:2666"),
         (C.RAM, {"generation": "DDR4", "capacity_gb": 16, "speed_mhz": 2400, "ecc": True,
-                 "registered": False}, "ram:ddr4:ecc_unbuf:16gb:2400"),
+                 "registered": False, "module": "UDIMM"}, "ram:ddr4:udimm:ecc_unbuf:16gb:2400"),
+        (C.RAM, {"generation": "DDR4", "capacity_gb": 16, "speed_mhz": 3200, "ecc": False,
+                 "registered": False, "module": "SODIMM"}, "ram:ddr4:sodimm:non_ecc:16gb:3200"),
+        (C.RAM, {"generation": "DDR4", "capacity_gb": 16, "speed_mhz": 2666, "ecc": True,
+                 "registered": True}, "ram:ddr4:unknown:ecc_reg:16gb:2666"),
         (C.RAM, {"generation": "DDR5", "capacity_gb": 32, "ecc": False},
-         "ram:ddr5:non_ecc:32gb:unknown"),
-        (C.RAM, {"generation": "DDR3"}, "ram:ddr3:unknown:unknown:unknown"),
+         "ram:ddr5:unknown:non_ecc:32gb:unknown"),
+        (C.RAM, {"generation": "DDR3"}, "ram:ddr3:unknown:unknown:unknown:unknown"),
+        (C.RAM, {"generation": "DDR4", "module": "RDIMM"},
+         "ram:ddr4:rdimm:ecc_reg:unknown:unknown"),
         (C.DRIVE, {"interface": "SAS", "form_factor": "2.5", "capacity_gb": 1200, "media": "HDD",
                    "rpm": 10000}, "drive:sas:2.5:1200gb:hdd10k"),
         (C.DRIVE, {"interface": "SATA", "form_factor": "3.5", "capacity_gb": 18000, "media": "HDD",
@@ -92,6 +100,8 @@ def test_ssd_has_no_rpm() -> None:
         (C.DRIVE, {"interface": "NVMe", "form_factor": "2.5", "capacity_gb": 3840, "media": "SSD"},
          "drive:nvme:2.5:3840gb:ssd"),
         (C.DRIVE, {"interface": "SAS", "media": "HDD"}, "drive:sas:unknown:unknown:hdd"),
+        (C.DRIVE, {"interface": "NVMe", "form_factor": "2.5", "capacity_gb": 375, "media": "SSD",
+                   "technology": "3D XPoint"}, "drive:nvme:2.5:375gb:xpoint"),
         (C.SERVER, {"manufacturer": "dell", "model": "r740xd", "tier": "configured"},
          "server:dell:r740xd:configured"),
         (C.CPU, {"manufacturer": "amd", "model": "7302p"}, "cpu:amd:7302p"),
@@ -121,3 +131,71 @@ def test_llm_schema_covers_every_graded_field() -> None:
         "port_count": 2,
         "port_type": "SFP+",
     }
+
+
+@pytest.mark.parametrize(
+    ("spelling", "module"),
+    [("rdimm", "RDIMM"), ("R-DIMM", "RDIMM"), ("Registered", "RDIMM"), ("3DS RDIMM", "RDIMM"),
+     ("lrdimm", "LRDIMM"), ("LR-DIMM", "LRDIMM"), ("Load Reduced", "LRDIMM"),
+     ("udimm", "UDIMM"), ("Unbuffered", "UDIMM"), ("so-dimm", "SODIMM"), ("SO DIMM", "SODIMM"),
+     ("Laptop", "SODIMM")],
+)  # fmt: skip
+def test_module_spellings_are_canonical(spelling: str, module: str) -> None:
+    assert norm(C.RAM, module=spelling)["module"] == module
+
+
+def test_unknown_module_kinds_are_dropped() -> None:
+    assert norm(C.RAM, module="DIMM") == {}
+    assert norm(C.RAM, module="FB-DIMM") == {}
+
+
+def test_a_module_kind_implies_registered_and_ecc() -> None:
+    assert norm(C.RAM, module="LRDIMM") == {"module": "LRDIMM", "registered": True, "ecc": True}
+    assert norm(C.RAM, module="SODIMM", ecc=False) == {
+        "module": "SODIMM",
+        "registered": False,
+        "ecc": False,
+    }
+    assert norm(C.RAM, module="UDIMM", ecc=True) == {
+        "module": "UDIMM",
+        "registered": False,
+        "ecc": True,
+    }
+
+
+def test_a_module_kind_that_contradicts_the_flags_is_dropped() -> None:
+    assert norm(C.RAM, module="RDIMM", registered=False) == {"registered": False}
+    assert norm(C.RAM, module="RDIMM", ecc=False) == {"ecc": False}
+    assert norm(C.RAM, module="SODIMM", registered=True) == {"registered": True}
+
+
+@pytest.mark.parametrize("spelling", ["3D XPoint", "3d xpoint", "3DXPoint", "Optane", "XPoint"])
+def test_optane_spellings_are_canonical(spelling: str) -> None:
+    assert norm(C.DRIVE, technology=spelling, capacity_gb=375) == {
+        "technology": "3D XPoint",
+        "capacity_gb": 375,
+        "media": "SSD",
+    }
+
+
+def test_xpoint_on_a_hard_drive_is_dropped() -> None:
+    assert norm(C.DRIVE, technology="3D XPoint", media="HDD") == {"media": "HDD"}
+    assert norm(C.DRIVE, technology="NAND", media="SSD") == {"media": "SSD"}
+
+
+def test_llm_answers_carry_the_module_and_technology_into_the_key() -> None:
+    schema = llm_json_schema()["properties"]
+    assert {"module", "technology"} <= set(schema)
+    ram = LlmAnswer.model_validate(
+        {"component_type": "ram", "confidence": 0.9, "generation": "DDR4", "capacity_gb": 64,
+         "speed_mhz": 2666, "module": "LRDIMM", "technology": "3D XPoint"}
+    ).to_extraction()  # fmt: skip
+    assert ram.attributes == {"generation": "DDR4", "capacity_gb": 64, "speed_mhz": 2666,
+                              "module": "LRDIMM"}  # fmt: skip
+    assert key_for(normalise(ram)) == "ram:ddr4:lrdimm:ecc_reg:64gb:2666"
+    drive = LlmAnswer.model_validate(
+        {"component_type": "drive", "confidence": 0.9, "interface": "NVMe", "form_factor": "2.5",
+         "capacity_gb": 375, "media": "SSD", "technology": "3D XPoint", "module": "RDIMM"}
+    ).to_extraction()  # fmt: skip
+    assert "module" not in drive.attributes
+    assert key_for(normalise(drive)) == "drive:nvme:2.5:375gb:xpoint"

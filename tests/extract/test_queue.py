@@ -99,7 +99,7 @@ async def test_worker_stores_extractions_with_product_keys(env: Env) -> None:
     }
     ram = rows[TITLES[0]]
     assert ram["component_type"] == "ram"
-    assert ram["product_key"] == "ram:ddr4:ecc_reg:32gb:2666"
+    assert ram["product_key"] == "ram:ddr4:rdimm:ecc_reg:32gb:2666"
     assert ram["attributes"]["capacity_gb"] == 32
     assert ram["method"] == "rules"
     assert rows[TITLES[4]]["component_type"] == "other"

@@ -37,9 +37,14 @@ Fill only the fields of the type, and only with what the title states; every oth
 field is null. Never write "N/A", 0, or any prose in a field.
 - ram: generation DDR3/DDR4/DDR5; capacity_gb per module ("64GB (4x16GB)" is 16 with \
 quantity 4); speed_mhz in MT/s (PC4-21300 and PC4-2666V are 2666); ecc; registered \
-(true for RDIMM and LRDIMM, false for UDIMM).
+(true for RDIMM and LRDIMM, false for UDIMM and SODIMM); module RDIMM/LRDIMM/UDIMM/SODIMM \
+(Registered is RDIMM, Load Reduced LRDIMM, Unbuffered or desktop UDIMM, SO-DIMM or \
+laptop SODIMM; the letter after a PC code says it too: PC4-2666V-R RDIMM, -L LRDIMM, \
+-E or -U UDIMM, -S SODIMM; 3DS modules are RDIMM or LRDIMM).
 - drive: interface SAS/SATA/NVMe (U.2 is NVMe and 2.5); form_factor 2.5/3.5/M.2; \
-capacity_gb in decimal GB as sold (960, 1920, 4000); media SSD/HDD; rpm for HDDs only.
+capacity_gb in decimal GB as sold (960, 1920, 4000); media SSD/HDD; rpm for HDDs only; \
+technology "3D XPoint" only for Intel Optane drives (P4800X, P5800X, 900P, 905P, \
+P1600X, Optane Memory M10), never for Optane Memory H10/H20, else null.
 - server: manufacturer (dell, hpe, lenovo, supermicro, cisco, inspur, gigabyte...); \
 model lowercase without the product-line word and without spaces (r740xd, dl380gen10, \
 sr650, sys-1029p-wtrt, c240m5); form_factor 1U to 4U or tower; tier barebone (no CPU \

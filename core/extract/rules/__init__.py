@@ -54,18 +54,25 @@ def extract_rules(
     parsed = _parse(decision, text)
     if parsed is not None and item_specifics:
         fill(parsed, kind, item_specifics, _specifics_parser(kind))
+    # Nothing named in the title and nothing read from the specifics: never confident.
+    unread = not decision.recognised and not (
+        parsed and any(value is not None for value in parsed.attributes.values())
+    )
     if kind is ComponentType.DRIVE and parsed is not None and SSD_CATEGORY in category_ids:
         parsed.put("media", "SSD")
     units = parsed.units if parsed is not None else 1
     attributes = _valid(kind, parsed.attributes if parsed else {})
     if parsed is not None:
         parsed.attributes = attributes  # confidence counts only what survived validation
+    score = confidence.score(kind, decision.clarity, parsed)
+    if unread:
+        score = min(score, confidence.UNRECOGNISED)
     return Extraction(
         component_type=kind,
         attributes=attributes,
         condition=detect_condition(text.text),
         quantity=detect_quantity(text.text, kind, units),
-        confidence=confidence.score(kind, decision.clarity, parsed),
+        confidence=score,
     )
 
 

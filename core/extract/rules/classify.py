@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from core.extract.rules import cpu, drive, gpu, nic, ram, server, systems
 from core.extract.rules.accessories import Accessory, find_accessory
@@ -49,13 +49,20 @@ _SYSTEM_BONUS = 2.0  # a named machine listing two kinds of component is the mac
 
 @dataclass(frozen=True, slots=True)
 class Decision:
-    """The chosen type, how clear the choice was (0..1), and what decided it."""
+    """The chosen type, how clear the choice was (0..1), and what decided it.
+
+    `recognised` says whether the title itself named anything: an accessory noun, a system
+    model, or evidence of a type strong enough to decide it without hints. Without it the
+    type comes from category hints alone (or is `other`), and unless item specifics fill it
+    the extraction is never confident.
+    """
 
     component_type: ComponentType
     clarity: float
     system: SystemModel | None = None
     accessory: Accessory | None = None
     scores: dict[ComponentType, float] = field(default_factory=dict)
+    recognised: bool = True
 
 
 def classify(title: Title, category_ids: Sequence[str] = ()) -> Decision:
@@ -68,6 +75,26 @@ def classify(title: Title, category_ids: Sequence[str] = ()) -> Decision:
     }
     scores = _scores(title, models)
     accessory = find_accessory(main)
+    # Named: a part noun, a machine model, or enough evidence of a component on its own.
+    named = (
+        accessory is not None
+        or any(models.values())
+        or max(scores.values(), default=0.0) >= _MIN_SCORE
+    )
+    decision = _decide(title, scores, models, accessory, category_ids)
+    # Nothing named: a category may still hint the type (and item specifics fill it).
+    return decision if named else replace(decision, recognised=False)
+
+
+def _decide(
+    title: Title,
+    scores: dict[ComponentType, float],
+    models: dict[ComponentType, SystemModel | None],
+    accessory: Accessory | None,
+    category_ids: Sequence[str],
+) -> Decision:
+    """Category hints, then accessories, then the strongest evidence."""
+    main = title.main
     hinted_types: set[ComponentType] = set()
     for category in category_ids:
         for hinted in CATEGORY_TYPES.get(str(category), ()):

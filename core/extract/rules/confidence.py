@@ -17,6 +17,7 @@ _WEIGHTS: dict[ComponentType, dict[str, float]] = {
         "capacity_gb": 0.35,
         "speed_mhz": 0.2,
         "ecc": 0.05,
+        "module": 0.05,
     },
     ComponentType.DRIVE: {
         "interface": 0.12,
@@ -34,6 +35,10 @@ _WEIGHTS: dict[ComponentType, dict[str, float]] = {
     ComponentType.OTHER: {},
 }
 _DOUBT_PENALTY = 0.12
+# The most a title scores that names nothing the rules can read ("Lot of misc stuff", a bare
+# brand, ""), whatever its category hints: far under any sensible LLM threshold, so `auto`
+# asks the LLM.
+UNRECOGNISED = 0.1
 
 
 def score(component_type: ComponentType, clarity: float, parsed: Parsed | None) -> float:
@@ -41,7 +46,9 @@ def score(component_type: ComponentType, clarity: float, parsed: Parsed | None) 
     if parsed is None:
         return round(max(0.0, min(1.0, clarity)), 3)
     weights = _WEIGHTS[component_type]
-    wanted = set(parsed.expected) | ({"ecc"} if component_type is ComponentType.RAM else set())
+    wanted = set(parsed.expected)
+    if component_type is ComponentType.RAM:
+        wanted |= {"ecc", "module"}
     if component_type is ComponentType.SERVER:
         wanted.add("tier")
     missing = sum(

@@ -1,4 +1,5 @@
-"""Drives: interface, form factor, capacity (decimal GB as sold), media, spindle speed."""
+"""Drives: interface, form factor, capacity (decimal GB as sold), media, spindle speed, and
+the technology where it makes a different market (Optane, 3D XPoint)."""
 
 from __future__ import annotations
 
@@ -44,6 +45,17 @@ _SSD_LINE = re.compile(
     r"p4[56]\d0|p5[56]\d0|d3-s\d{4}|dc\s?s\d{4}|dc\d{3}[a-z]?|micron\s+\d{4}\s+(?:pro|max|eco))\b"
 )
 _LINE = re.compile(_HDD_LINE.pattern + "|" + _SSD_LINE.pattern)
+# Optane (3D XPoint) drives by name, product line or Intel part number: P4800X/P4801X,
+# P5800X, P1600X, 900P/905P, Optane Memory M10 (MEMPEK1..). Optane Memory H10/H20 are QLC
+# NAND drives with an Optane cache and trade as NAND; "Optane ready" boards are no drives.
+_XPOINT = re.compile(
+    r"\b(?:optane|3d\s?xpoint|xpoint|p480[01]x|p5800x|p1600x|90[05]p|ssdpe2[01][dk]\w*|"
+    r"ssdped1[dk]\w*|ssdpel1[dk]\w*|ssdpf2[01]q\w*|ssdpek1a\w*|mempek1\w*)\b"
+)
+_NOT_XPOINT = re.compile(
+    r"\bh[12]0\b|\boptane\s+(?:ready|support(?:ed)?|compatible|capable)\b|"
+    r"\bnot\s+optane\b|\bnon[- ]optane\b|\bpersistent\s+memory\b|\bdcpmm\b|\bpmem\b"
+)
 _NOT_DRIVE_SIZE = re.compile(r"^\s?(?:cache|ram|memory|ddr\d|buffer|dram)\b")
 
 _MEDIA_GATE = ("ssd", "hdd", "hard", "disk", "festplatte", "solid", "sshd", "drive", "nearline")
@@ -94,9 +106,18 @@ def parse(title: Title) -> Parsed:
         attrs.setdefault("media", "HDD")
     if attrs.get("media") == "HDD":
         parsed.expected = (*parsed.expected, "rpm")
+    if attrs.get("media") != "HDD" and _xpoint(text):
+        attrs["technology"] = "3D XPoint"
+        attrs.setdefault("media", "SSD")
+        attrs.setdefault("interface", "NVMe")  # every Optane drive is NVMe
     if form is None and re.search(r"\b(?:hhhl|aic|add-in|pcie\s+card|fhhl)\b", text):
         parsed.expected = tuple(f for f in parsed.expected if f != "form_factor")
     return parsed
+
+
+def _xpoint(text: str) -> bool:
+    """Whether the title names an Optane (3D XPoint) drive."""
+    return bool(_XPOINT.search(text)) and not _NOT_XPOINT.search(text)
 
 
 def _capacity(text: str, parsed: Parsed) -> None:

@@ -1,9 +1,10 @@
-"""Memory modules: generation, per-module capacity, speed, ECC and registered."""
+"""Memory modules: generation, per-module capacity, speed, ECC, registered, module kind."""
 
 from __future__ import annotations
 
 import re
 
+from core.extract.product_keys import REGISTERED_MODULES
 from core.extract.rules.parsed import Parsed
 from core.extract.rules.text import Title, has
 from core.extract.rules.units import STANDARD_SPEEDS, capacities, nearest_speed
@@ -34,7 +35,16 @@ _REGISTERED = re.compile(
 _UNBUFFERED = re.compile(
     r"\b(?:udimms?|u-dimms?|unbuffered|unbuf|non[- ]?reg(?:istered)?|ub|unregistered)\b"
 )
-_SODIMM = re.compile(r"\bso-?dimms?\b|\bsodimms?\b|\blaptop\b|\bnotebook\b")
+# Module kinds by name (most specific first: "LRDIMM" is no RDIMM). CUDIMM and CSODIMM are
+# DDR5's clocked unbuffered modules, sold alongside the plain ones.
+_MODULE_WORDS = (
+    (re.compile(r"\blr-?dimms?\b|\bload[- ]?reduced\b"), "LRDIMM"),
+    (re.compile(r"\br-?dimms?\b"), "RDIMM"),
+    (re.compile(r"\bc?u-?dimms?\b"), "UDIMM"),
+    (re.compile(r"\bc?so[- ]?dimms?\b"), "SODIMM"),
+)
+_LAPTOP = re.compile(r"\blaptop\b|\bnotebook\b|\bfury\s+impact\b")
+_FULLY_BUFFERED = re.compile(r"\bfb-?dimms?\b|\bfully[- ]buffered\b")
 _DESKTOP = re.compile(
     r"\bdesktop\b|\bgaming\b|\bpc\s+(?:ram|memory|speicher)\b|\brgb\b|"
     r"\b(?:vengeance|ripjaws|trident|fury|ballistix|t-?force|hyperx|dominator|xpg|viper|"
@@ -46,12 +56,16 @@ _CONSUMER_LINE = re.compile(
 # Vendor part numbers that encode module type (and often speed).
 _SAMSUNG = re.compile(r"\bm(393|386|391|381|378|471|474|321|323|324|425)[a-z]\w{5,}(?:-c(\w{2}))?")
 _MICRON = re.compile(r"\bmta\d{1,2}a[a-z]{2}\d{1,2}g(72|64)([a-z]{1,3})z(?:-(\d)g(\d))?")
-_HYNIX = re.compile(r"\bhm(?:a|aa|t|cg)\w*?\d{1,2}g([rus])(\d)\w*?(?:-([a-z]{2})\b)?")
-_KINGSTON = re.compile(r"\bk(sm|vr)(\d{2})([a-z])")
+_HYNIX = re.compile(r"\bhm(?:a|aa|t|cg)\w*?\d{1,2}g([rlus])(\d)\w*?(?:-([a-z]{2})\b)?")
+_KINGSTON = re.compile(r"\bk(sm|vr)(\d{2})([a-z])([a-z]?)")
 _KINGSTON_FURY = re.compile(r"\bkf(\d)(\d{2})c")
 _GSKILL = re.compile(r"\bf[345]-(\d{4})c")
 _CORSAIR = re.compile(r"\bcm[a-z]\w*?[a-z](\d{4})c\d{2}")
 _CRUCIAL = re.compile(r"\bbl\d?k?\d+g(\d{2})c")
+# Server vendors' own part numbers that name the module kind: Cisco UCS-MR (RDIMM) and
+# UCS-ML (LRDIMM); Supermicro MEM-DR4..-ER (registered), -LR (load-reduced), -EU (unbuffered).
+_CISCO = re.compile(r"\bucs-m([rl])-")
+_SUPERMICRO = re.compile(r"\bmem-dr[345]\w+-\w+-(er|lr|eu)\d{2}\b")
 _OTHER_PARTS = re.compile(
     r"\b(?:snp\w{6}/\d+g|ucs-mr-\w+|mem-dr\w+|ksm\w+|kvr\w+|kf\d\w+|ct\d+g\d\w+|f[345]-\d{4}\w+)"
 )
@@ -107,7 +121,7 @@ def _part_family(text: str) -> bool:
 
 
 def parse(title: Title) -> Parsed:
-    """Generation, per-module capacity and kit size, speed, ECC/registered, rank."""
+    """Generation, per-module capacity and kit size, speed, ECC/registered, module, rank."""
     text = title.text
     parsed = Parsed(expected=("generation", "capacity_gb", "speed_mhz"))
     attrs = parsed.attributes
@@ -212,10 +226,12 @@ def _part_speed(text: str) -> int | None:
 
 
 def _module_type(text: str, parsed: Parsed) -> None:
-    """ECC and registered from words, PC-code letters and vendor part numbers."""
+    """ECC, registered and the module kind from words, PC-code letters and part numbers."""
     registered: set[bool] = set()
     ecc: set[bool] = set()
-    sodimm = bool(_SODIMM.search(text))
+    # Module kinds from what sellers copy off the label (PC-code letter, vendor part number),
+    # which is exact, and from the words they type, which now and then is not.
+    coded: set[str] = set()
     if _NON_ECC.search(text):
         ecc.add(False)
         registered.add(False)
@@ -225,13 +241,18 @@ def _module_type(text: str, parsed: Parsed) -> None:
         registered.add(True)
     if _UNBUFFERED.search(text):
         registered.add(False)
-    for letter_ecc, letter_reg in _code_letters(text):
+    for letter_ecc, letter_reg, letter_module in _code_letters(text):
         if letter_ecc is not None:
             ecc.add(letter_ecc)
         if letter_reg is not None:
             registered.add(letter_reg)
-    part_ecc, part_reg, part_sodimm = _part_type(text)
-    sodimm = sodimm or part_sodimm
+        if letter_module is not None:
+            coded.add(letter_module)
+    part_ecc, part_reg, part_module = _part_type(text)
+    if part_module is not None:
+        coded.add(part_module)
+    worded = _module_words(text)
+    sodimm = "SODIMM" in coded or "SODIMM" in worded or bool(_LAPTOP.search(text))
     if not ecc and part_ecc is not None:
         ecc.add(part_ecc)
     if not registered and part_reg is not None:
@@ -253,73 +274,141 @@ def _module_type(text: str, parsed: Parsed) -> None:
         attrs["registered"] = registered.pop()
     elif registered:
         parsed.doubts += 1
-    attrs["form_factor"] = "SODIMM" if sodimm else ("DIMM" if _DIMM.search(text) else None)
-    if attrs["form_factor"] is None:
-        del attrs["form_factor"]
+        return  # registered or not is in doubt, and so is the module kind
+    module = _module(coded, worded, parsed)
+    if module is None and not (coded or worded):
+        module = _implied_module(text, sodimm, attrs.get("registered"))
+    if module is None:
+        return
+    is_registered = module in REGISTERED_MODULES
+    if attrs.setdefault("registered", is_registered) is not is_registered:
+        parsed.doubts += 1  # "ECC Registered ... UDIMM": keep the flag, drop the kind
+        return
+    if is_registered:
+        attrs.setdefault("ecc", True)
+    attrs["module"] = module
 
 
-def _code_letters(text: str) -> list[tuple[bool | None, bool | None]]:
-    """(ecc, registered) from the module letter of each PC code (R, L, E, U, S)."""
-    found: list[tuple[bool | None, bool | None]] = []
+def _module_words(text: str) -> set[str]:
+    """Module kinds the title's words name: LRDIMM, RDIMM, UDIMM, SODIMM."""
+    if "dimm" not in text and "load" not in text:
+        return set()
+    return {module for pattern, module in _MODULE_WORDS if pattern.search(text)}
+
+
+def _module(coded: set[str], worded: set[str], parsed: Parsed) -> str | None:
+    """One module kind from the label's codes, else the words; a disagreement is a doubt."""
+    if len(coded) == 1:
+        (module,) = coded
+        if worded and worded != coded:
+            parsed.doubts += 1  # "RDIMM ... PC4-2666V-L": the label's letter wins
+        return module
+    if len(coded) > 1:
+        if len(worded) == 1 and worded <= coded:
+            return next(iter(worded))
+        parsed.doubts += 1
+        return None
+    if len(worded) == 1:
+        return next(iter(worded))
+    if worded:
+        parsed.doubts += 1  # "RDIMM / LRDIMM"
+    return None
+
+
+def _implied_module(text: str, sodimm: bool, registered: bool | None) -> str | None:
+    """The module kind when no code or module word names it: laptop memory is SODIMM;
+    "Registered" (or "REG") is sold as RDIMM, since LRDIMM sellers say load-reduced;
+    unbuffered, desktop and non-ECC memory is UDIMM."""
+    if sodimm:
+        return "SODIMM"
+    if registered is None or _FULLY_BUFFERED.search(text):
+        return None  # FB-DIMMs are DDR2, buffered differently
+    return "RDIMM" if registered else "UDIMM"
+
+
+def _code_letters(text: str) -> list[tuple[bool | None, bool | None, str | None]]:
+    """(ecc, registered, module) from the module letter of each PC code (R, L, E, U, S)."""
+    found: list[tuple[bool | None, bool | None, str | None]] = []
     for match in _PC.finditer(text):
         generation, digits = int(match.group(1)), match.group(2)
         if generation in (2, 3) or len(digits) == 5:
             letter = match.group(3)[:1] if match.group(3) else ""
         else:
             letter = match.group(4) or ""
-        if letter in ("r", "l"):
-            found.append((True, True))
+        if letter == "r":
+            found.append((True, True, "RDIMM"))
+        elif letter == "l":
+            found.append((True, True, "LRDIMM"))
         elif letter == "e":
-            found.append((True, False))
-        elif letter in ("u", "s"):  # unbuffered or SODIMM: ECC depends on the module
-            found.append((None, False))
+            found.append((True, False, "UDIMM"))
+        elif letter == "u":  # unbuffered: ECC depends on the module
+            found.append((None, False, "UDIMM"))
+        elif letter == "s":
+            found.append((None, False, "SODIMM"))
     return found
 
 
-def _part_type(text: str) -> tuple[bool | None, bool | None, bool]:
-    """(ecc, registered, sodimm) implied by a vendor part number."""
+def _part_type(text: str) -> tuple[bool | None, bool | None, str | None]:
+    """(ecc, registered, module) implied by a vendor part number."""
     samsung = _SAMSUNG.search(text)
     if samsung:
         family = samsung.group(1)
-        if family in ("393", "386", "321"):
-            return True, True, False
+        if family in ("393", "321"):
+            return True, True, "RDIMM"
+        if family == "386":
+            return True, True, "LRDIMM"
         if family in ("391", "381", "324"):
-            return True, False, False
+            return True, False, "UDIMM"
         if family in ("378", "323"):
-            return False, False, False
+            return False, False, "UDIMM"
         if family == "474":
-            return True, False, True
-        return False, False, True  # 471, 425: SODIMM
+            return True, False, "SODIMM"
+        return False, False, "SODIMM"  # 471, 425
     micron = _MICRON.search(text)
     if micron:
         width, kind = micron.group(1), micron.group(2)
         if "l" in kind:
-            return True, True, False
+            return True, True, "LRDIMM"
         if "p" in kind:
-            return True, True, False
+            return True, True, "RDIMM"
         if "h" in kind:
-            return width == "72", False, True
-        return width == "72", False, False
+            return width == "72", False, "SODIMM"
+        return width == "72", False, "UDIMM" if "a" in kind else None
     hynix = _HYNIX.search(text)
     if hynix:
         kind, width = hynix.group(1), hynix.group(2)
         if kind == "r":
-            return True, True, False
+            return True, True, "RDIMM"
+        if kind == "l":
+            return True, True, "LRDIMM"
         if kind == "s":
-            return None, False, True
-        return width == "7", False, False
+            return None, False, "SODIMM"
+        return width == "7", False, "UDIMM"
     kingston = _KINGSTON.search(text)
     if kingston:
-        letter = kingston.group(3)
-        if letter in ("r", "l"):
-            return True, True, False
+        line, letter = kingston.group(1), kingston.group(3)
+        if line == "vr" and letter == "l":  # KVR16LR11: low-voltage, then the module letter
+            letter = kingston.group(4)
+            if letter == "l":
+                return True, True, None
+        if letter == "r":
+            return True, True, "RDIMM"
+        if letter == "l":
+            return True, True, "LRDIMM"
         if letter == "e":
-            return True, False, False
+            return True, False, "UDIMM"
         if letter == "n":
-            return False, False, False
+            return False, False, "UDIMM"
         if letter == "s":
-            return None, False, True
-    return None, None, False
+            return None, False, "SODIMM"
+    if "ucs-m" in text and (cisco := _CISCO.search(text)):
+        return True, True, "RDIMM" if cisco.group(1) == "r" else "LRDIMM"
+    if "mem-dr" in text and (supermicro := _SUPERMICRO.search(text)):
+        kind = supermicro.group(1)
+        if kind == "eu":
+            return True, False, "UDIMM"
+        return True, True, "RDIMM" if kind == "er" else "LRDIMM"
+    return None, None, None
 
 
 def _part_number(raw: str) -> str | None:
