@@ -15,7 +15,7 @@ from core.marketplace.listing import MarketListing
 from core.models import Marketplace
 from core.pricing.baselines import BaselineService
 from core.settings import load_settings, parse_cli_overrides
-from sandbox import ManualClock
+from tests.clock import ManualClock
 
 NOW = datetime(2026, 11, 28, 12, 0, tzinfo=UTC)
 # (title, type, product key as spt stored it before the migration)
