@@ -52,6 +52,9 @@ class DemoResult:
     top: list[dict[str, Any]]
     alerts: int
     delivered: int
+    # The embedded server's directory (None with database.url), so the report can say how
+    # to reach the demo's data with the CLI.
+    data_dir: str | None = None
 
     @property
     def alerts_per_1000(self) -> float:
@@ -65,6 +68,7 @@ class DemoResult:
         """The one-object JSON summary `spt demo --json` prints last."""
         return {
             "database": "embedded" if self.embedded else "url",
+            "data_dir": self.data_dir,
             "marketplace": self.sandbox_url,
             "migrations_applied": self.migrations_applied,
             "watches_created": len(self.created),
@@ -160,6 +164,7 @@ async def demo(
             top,
             after.alerts - alerts_before,
             delivered,
+            str(holder.current.database.data_dir) if services.db.embedded else None,
         )
         if report is not None:
             report(result)

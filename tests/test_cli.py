@@ -457,6 +457,9 @@ def test_demo_runs_on_embedded_postgres_and_stops_it(tmp_path: Path) -> None:
     summary = last_json(result.stdout)
     assert isinstance(summary, dict)
     assert summary["database"] == "embedded"
+    assert summary["data_dir"] == str(data_dir)
+    # The demo's data is apart from a real install's, and the report says how to reach it.
+    assert f"the CLI reaches it with: spt --data-dir {data_dir} watch list" in result.stdout
     assert summary["watches_created"] == 5
     assert summary["ingested"] > 0
     assert (data_dir / "PG_VERSION").is_file()

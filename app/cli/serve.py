@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import shlex
 
 import click
 
@@ -50,7 +51,14 @@ def demo(state: CliState, once: bool, as_json: bool) -> None:
 
 def _demo_report(result: DemoResult) -> None:
     """What the demo's first pass did, for people."""
-    click.echo(f"database: {'embedded PostgreSQL' if result.embedded else 'database.url'}")
+    if result.data_dir is not None:
+        # The demo's data is apart from a real install's; say how to look at it.
+        click.echo(
+            f"database: embedded PostgreSQL in {result.data_dir} (the CLI reaches "
+            f"it with: spt --data-dir {shlex.quote(result.data_dir)} watch list)"
+        )
+    else:
+        click.echo("database: database.url")
     if result.migrations_applied:
         click.echo(f"migrations applied: {', '.join(result.migrations_applied)}")
     else:
