@@ -8,10 +8,35 @@ from collections.abc import Callable
 from typing import Any
 
 from core.alerts.feedback import Precision, Suggestion
+from core.alerts.preview import Preview
 from core.marketplace.client import effective_buying_options
 from core.pricing.baselines import Baseline
 from core.settings import ScoringSettings
 from core.watches import Watch
+
+
+def preview_text(result: Preview) -> str:
+    """What `spt watch test` found: the listings that would alert now, or the best of them
+    and why not (as `/watch test` says it in Discord)."""
+    alerting = result.alerting
+    if alerting:
+        lines = [f"{len(alerting)} of {result.searched} listings on the first page would alert "
+                 "now:"]  # fmt: skip
+    elif result.items:
+        lines = [f"none of {result.searched} listings on the first page would alert; the best "
+                 "of them and why not:"]  # fmt: skip
+    else:
+        return "eBay found nothing for this search (nothing was stored or alerted)"
+    for item in alerting or result.items[:5]:
+        score = f"{item.score:5.1f}" if item.score is not None else "    -"
+        cold = " (immature baseline)" if item.cold_start and item.score is not None else ""
+        lines.append(f"{score}  {item.unit_price} {item.currency}  {item.title[:70]}{cold}")
+        if item.url:
+            lines.append(f"       {item.url}")
+        if not item.would_alert:
+            lines.append(f"       why not: {item.reason}")
+    lines.append(f"({result.total} results on eBay; nothing was stored or alerted)")
+    return "\n".join(lines)
 
 
 def watch_dict(watch: Watch) -> dict[str, Any]:

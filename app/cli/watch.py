@@ -2,17 +2,27 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 from collections.abc import Awaitable, Callable
 from typing import Any, TypeVar
 
 import click
 
-from app.cli.base import EXIT_FAILURE, CliState, json_flag, pass_state, run_command
-from app.render import dumps, feedback_dict, watch_detail, watch_dict, watch_table
+from app.cli.base import EXIT_FAILURE, CliState, fail, json_flag, pass_state, run_command
+from app.render import (
+    dumps,
+    feedback_dict,
+    preview_text,
+    watch_detail,
+    watch_dict,
+    watch_table,
+)
 from app.services import open_services
 from core.alerts.feedback import FeedbackService, Precision, Suggestion
+from core.alerts.preview import Preview
 from core.clock import utc_now
+from core.marketplace.wiring import credentials
 from core.watches import Watch, hints
 
 T = TypeVar("T")
@@ -229,3 +239,29 @@ def watch_resume(state: CliState, ref: str, guild: int | None) -> None:
     """Resume a paused watch; it searches at once."""
     resumed = _with_watches(state, lambda s: s.set_enabled(guild, ref, True))
     click.echo(f"resumed watch {resumed.id} ({resumed.name})")
+
+
+@watch.command("test")
+@click.argument("ref")
+@guild_option
+@json_option
+@pass_state
+def watch_test(state: CliState, ref: str, guild: int | None, as_json: bool) -> None:
+    """Search eBay now and show what would alert (nothing is stored or alerted)."""
+    holder = state.holder()
+    if credentials(holder.current) is None:
+        fail("eBay is not configured (EBAY_CLIENT_ID / EBAY_CLIENT_SECRET), so spt cannot "
+             "search now")  # fmt: skip
+
+    async def go() -> Preview:
+        async with open_services(holder) as services:
+            found = await services.watches.get(guild, ref)
+            return await services.preview.run(found)
+
+    result = run_command(go())
+    if as_json:
+        click.echo(dumps({"watch": result.watch.id, "searched": result.searched,
+                          "total": result.total,
+                          "items": [dataclasses.asdict(i) for i in result.items]}))  # fmt: skip
+        return
+    click.echo(preview_text(result))

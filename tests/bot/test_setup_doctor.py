@@ -12,6 +12,7 @@ import tomllib
 from collections.abc import AsyncIterator, Mapping
 from pathlib import Path
 
+import asyncpg
 import pytest
 
 from sandbox import DEFAULT_CLIENT_ID, DEFAULT_CLIENT_SECRET, SandboxMarketplace
@@ -201,3 +202,34 @@ async def test_doctor_names_each_failure_with_its_fix(
     )
     assert code == 1
     assert lines_of(out)["database"].startswith("FAIL: cannot use the database (")
+
+
+async def test_watch_test_on_the_cli_searches_now_and_stores_nothing(
+    tmp_path: Path, sandbox: SandboxMarketplace, database_url: str
+) -> None:
+    await init(tmp_path, "--llm", "rules")
+    env = {"SPT_EBAY__API_BASE_URL": str(sandbox.base_url), "DATABASE_URL": database_url}
+    add = ["watch", "add", "--name", "ram", "--query", "DDR4", "--type", "ram"]
+    code, _, err = await spt(tmp_path, *add, "--threshold", "0", "--cold-start", env=env)
+    assert code == 0, err
+    code, out, err = await spt(tmp_path, "watch", "test", "ram", env=env)
+    assert code == 0, err
+    lines = out.strip().splitlines()
+    assert lines[0].endswith("listings on the first page would alert now:")
+    assert lines[-1].endswith("results on eBay; nothing was stored or alerted)")
+    assert "https://www.ebay.com/itm/" in out
+    conn = await asyncpg.connect(database_url)
+    try:
+        assert await conn.fetchval("SELECT count(*) FROM listings") == 0
+        assert await conn.fetchval("SELECT count(*) FROM alerts") == 0
+    finally:
+        await conn.close()
+    code, _, err = await spt(
+        tmp_path,
+        "watch",
+        "test",
+        "ram",
+        env={**env, "EBAY_CLIENT_ID": "", "SPT_ENV_FILE": "/dev/null"},
+    )
+    assert code == 1
+    assert "error: eBay is not configured" in err
