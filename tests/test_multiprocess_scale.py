@@ -102,7 +102,7 @@ async def test_three_processes_serve_each_watch_once_and_deliver_each_alert_once
     database_url: str, tmp_path: Path
 ) -> None:
     options = Options(processes=3, watches=60, guilds=12, seconds=15, intervals=(60,),
-                      catalog=6000)  # fmt: skip
+                      catalog=12000)  # fmt: skip
     result = await exercise(database_url, options, tmp_path)
     print(f"multiprocess summary: {result}")
     assert result["exit_codes"] == [0, 0, 0], result
