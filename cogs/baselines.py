@@ -49,7 +49,7 @@ class Baselines(commands.Cog):
 
     @baseline.command(name="show", description="A product's market price and its spread")
     @app_commands.describe(
-        product_key="The product, e.g. ram:ddr4:ecc_reg:32gb:2666",
+        product_key="The product, e.g. ram:ddr4:rdimm:ecc_reg:32gb:2666",
         currency="USD, GBP, EUR or AUD (default: this server's marketplace)",
     )
     @app_commands.autocomplete(

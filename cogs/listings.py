@@ -56,7 +56,7 @@ class Listings(commands.Cog):
     @app_commands.describe(
         watch="Only listings this watch found",
         kind="Only this component type",
-        product_key="Only this product, e.g. ram:ddr4:ecc_reg:32gb:2666",
+        product_key="Only this product, e.g. ram:ddr4:rdimm:ecc_reg:32gb:2666",
     )
     @app_commands.autocomplete(
         watch=autocomplete.watches,
