@@ -80,6 +80,7 @@ from sandbox import (
     SandboxMarketplace,
     build_catalog,
 )
+from tests.demo_process import SPT
 from tests.fakes.discord import FakeDiscordWebhook
 from tests.spt_process import SptRun, spt_env
 
@@ -107,6 +108,10 @@ class Options:
     catalog: int = 20_000
     arrivals_per_minute: float = 60.0
     seed: int = 14
+    # After the window, refresh the baselines once (as `spt baselines refresh` would) and
+    # deliver what that decides: the market the window stored is then mature, so the
+    # alerts to count do not hang on when a process's own refresh happens to fall.
+    refresh_at_end: bool = True
 
 
 # ---------------------------------------------------------------------------------------------
@@ -349,6 +354,17 @@ async def quiet(pool: Pool) -> bool:
     return int(row["busy"]) == 0
 
 
+async def refresh_baselines(database_url: str, cwd: Path) -> None:
+    """`spt baselines refresh` as an operator runs it, beside the running processes."""
+    process = await asyncio.create_subprocess_exec(
+        str(SPT), "baselines", "refresh", env=spt_env(database_url, {}), cwd=cwd,
+        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+    )  # fmt: skip
+    out, err = await process.communicate()
+    if process.returncode != 0:
+        raise AssertionError(f"spt baselines refresh failed: {err.decode()}{out.decode()}")
+
+
 async def drain(pool: Pool, fleet: Fleet, timeout: float) -> float:  # noqa: ASYNC109
     """Wait until the database is quiet twice in a row a second apart; the seconds it took."""
     started = time.monotonic()
@@ -404,6 +420,9 @@ async def exercise(database_url: str, options: Options, cwd: Path) -> dict[str, 
         await pool.execute("UPDATE watches SET enabled = false")
         ended, cpu_after = datetime.now(UTC), cpu_sample()
         drained = await drain(pool, fleet, DRAIN_SECONDS)
+        if options.refresh_at_end:
+            await refresh_baselines(database_url, cwd)
+            drained += await drain(pool, fleet, DRAIN_SECONDS)
         exit_codes = await fleet.stop()
         settings = load_settings(None, None, spt_env(database_url, process_settings(
             base_url, fleet.webhooks[0]))).settings  # fmt: skip
