@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -13,8 +12,8 @@ from datetime import datetime, timedelta
 from core.clock import Clock
 from core.db import processes as repo
 from core.db.pool import Pool
+from core.jobs.loop import repeat
 
-log = logging.getLogger(__name__)
 BEAT_SECONDS = 15.0
 # A process not seen for this long is taken for gone (three beats missed, e.g. a crash).
 STALE_AFTER = timedelta(seconds=3 * BEAT_SECONDS)
@@ -49,14 +48,16 @@ class Presence:
         self._started = clock()
 
     async def run(self, stop: asyncio.Event) -> None:
-        """A supervisor loop: beat until `stop`, then leave (a database error is the
-        supervisor's to log and retry)."""
+        """A supervisor loop: beat until `stop` (a failed beat is retried with back-off, as
+        every loop's step is), then leave."""
+
+        async def beat() -> None:
+            async with self._pool.acquire() as conn:
+                await repo.beat(conn, self._id, self._roles(), self._started, self._clock())
+
         try:
-            while not stop.is_set():
-                async with self._pool.acquire() as conn:
-                    await repo.beat(conn, self._id, self._roles(), self._started, self._clock())
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(stop.wait(), self._beat)
+            await repeat("presence", beat, lambda: self._beat, stop, self._clock,
+                         what="presence beat", record_success=False)  # fmt: skip
         finally:
             # Best effort: a row that cannot be deleted (the database is gone) ages out.
             with contextlib.suppress(Exception):
