@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 
 from app.services import Services
+from core.alerts.apprise import AppriseDelivery
 from core.alerts.channel import ChannelDelivery
 from core.alerts.console import ConsoleDelivery
 from core.alerts.delivery import ChannelPort, Delivery
@@ -97,6 +98,9 @@ def _deliveries(
         deliveries.append(WebhookDelivery(pool, services.webhook, settings, breakers, utc_now,
                                           f"{process_id()}/webhook"))  # fmt: skip
         kinds.append("webhook")
+    if services.holder.current.alerts.apprise_urls:
+        deliveries.append(AppriseDelivery(pool, settings, utc_now, f"{process_id()}/apprise"))
+        kinds.append("apprise")
     if channels is not None:
         deliveries.append(ChannelDelivery(pool, channels, settings, breakers, utc_now,
                                           f"{process_id()}/channels"))  # fmt: skip

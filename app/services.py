@@ -202,8 +202,12 @@ def configure_health(services: Services) -> None:
     if llm is not None:
         monitor.register(llm, services.extractor.llm_reachable)
     target = alert_destination(settings)
-    for name in ("discord", "webhook", "console"):
+    for name in ("discord", "webhook", "apprise", "console"):
         ALERT_DESTINATION.labels(name).set(1 if name == target else 0)
+    if settings.alerts.apprise_urls and target != "apprise":
+        log.warning("alerts.apprise_urls is set, but alerts go to %s (alerts.delivery = %r): "
+                    "set alerts.delivery = 'apprise' to send them there", target,
+                    settings.alerts.delivery)  # fmt: skip
     if target == "webhook" and services.webhook is not None:
         monitor.register("discord", services.webhook.reachable)
     elif target == "console":
@@ -212,3 +216,5 @@ def configure_health(services: Services) -> None:
             return not sys.stdout.closed
 
         monitor.register("console", console)
+    # Apprise has no ping for most services (a test notification would be one more push
+    # on someone's phone): its `spt_external_service_up` follows the real notifications.

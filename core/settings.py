@@ -16,12 +16,13 @@ import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import platformdirs
 from annotated_types import Ge, Gt, Le, Lt, MaxLen, MinLen
 from dotenv import dotenv_values
 from pydantic import (
+    AfterValidator,
     BaseModel,
     ConfigDict,
     Field,
@@ -293,10 +294,31 @@ class ScoringSettings(Section):
         return self
 
 
+def _apprise_url(value: SecretStr) -> SecretStr:
+    """An Apprise URL that Apprise can load; the reason names no part of the URL."""
+    from core.alerts.apprise import url_problem  # imports apprise only when URLs are set
+
+    problem = url_problem(value.get_secret_value())
+    if problem is not None:
+        raise ValueError(problem)
+    return value
+
+
 class AlertSettings(Section):
-    delivery: Literal["auto", "discord", "webhook", "console"] = Field(
-        "auto", description="auto: discord with a token, webhook with a URL, else console"
+    delivery: Literal["auto", "discord", "webhook", "apprise", "console"] = Field(
+        "auto",
+        description="auto: discord with a token, else the webhook with a URL, else apprise "
+        "with apprise_urls, else console",
     )
+    apprise_urls: list[Annotated[SecretStr, AfterValidator(_apprise_url)]] = Field(
+        default_factory=list,
+        description="Apprise URLs alerts go to with delivery apprise (ntfy://, gotifys://, "
+        "mailtos://, ...); secrets: they hold tokens and passwords",
+    )
+    apprise_timeout_seconds: float = reloadable(
+        15.0, "how long one Apprise notification may take before it is retried later", gt=0,
+        le=300,
+    )  # fmt: skip
     digest_threshold: int = reloadable(
         5, "more alerts than this for one channel in digest_window_seconds become a digest", ge=1
     )
@@ -319,6 +341,15 @@ class AlertSettings(Section):
         ge=1,
         le=3600,
     )
+
+    @model_validator(mode="after")
+    def _apprise_needs_urls(self) -> AlertSettings:
+        if self.delivery == "apprise" and not self.apprise_urls:
+            raise ValueError(
+                "delivery = 'apprise' needs alerts.apprise_urls, e.g. "
+                '["ntfy://ntfy.example.org/deals"]'
+            )
+        return self
 
 
 class ScheduleSettings(Section):
@@ -439,6 +470,9 @@ _MISSING = object()
 def _lookup(values: Mapping[str, Any], path: tuple[str, ...]) -> Any:
     node: Any = values
     for part in path:
+        if isinstance(node, list) and part.isdigit() and int(part) < len(node):
+            node = node[int(part)]  # an item of a list (alerts.apprise_urls[1])
+            continue
         if not isinstance(node, Mapping) or part not in node:
             return _MISSING
         node = node[part]
@@ -616,7 +650,11 @@ def _explain(exc: ValidationError, layers: tuple[Layer, ...]) -> list[str]:
         key = _dotted(path) or "settings"
         source = _source_of(layers, path) if path else "settings"
         info = field_at(path)
-        secret = info is not None and _is_secret(info)
+        # A list item (alerts.apprise_urls[1]) is secret when its list is.
+        secret = any(
+            (outer := field_at(path[:depth])) is not None and _is_secret(outer)
+            for depth in range(1, len(path) + 1)
+        )
         if error["type"] == "extra_forbidden":
             known = ", ".join(_known_keys(path[:-1]))
             lines.append(f"{key}: unknown key (from {source}); known keys here: {known}")
@@ -713,6 +751,7 @@ def _kind(annotation: Any) -> str:
         return "one of " + ", ".join(repr(v) for v in values or ())
     names = {
         "list[int]": "a list of integers",
+        "list[Annotated[SecretStr": "a list of strings",
         "bool": "true or false",
         "int": "an integer",
         "float": "a number",

@@ -1,10 +1,11 @@
-"""What the Discord notifiers (webhook and channel) share: claiming, sending, settling.
+"""What the outbox senders share: claiming and holding (`OutboxSender`, which the Apprise
+sender uses too), and for the Discord notifiers (webhook and channel) sending and settling.
 
-Both claim their outbox messages under a lease (reclaiming a dead sender's first),
-cancel dismissed or muted alerts, send through the `discord` resilience policy while
-renewing the lease (a slow send is never mistaken for a dead sender), and record each
-outcome: delivered, or retried later (a 4xx fails at once, since Discord would reject
-the same message again).
+Every sender claims its outbox messages under a lease (reclaiming a dead sender's first),
+cancels dismissed or muted alerts, and renews the lease while a send lasts (a slow send
+is never mistaken for a dead sender). The Discord notifiers send through the `discord`
+resilience policy and record each outcome: delivered, or retried later (a 4xx fails at
+once, since Discord would reject the same message again).
 """
 
 from __future__ import annotations
@@ -50,27 +51,16 @@ class DestinationRefusedError(PermanentError):
 PortT = TypeVar("PortT")
 
 
-class DiscordSender(Generic[PortT]):
-    """Base of the Discord notifiers; subclasses decide what a message holds and where.
-    `port` carries the messages (core.alerts.delivery: ChannelPort or WebhookPort)."""
+class OutboxSender:
+    """Claims one destination kind's outbox messages and holds them while they are sent."""
 
     def __init__(
-        self,
-        pool: Pool,
-        port: PortT,
-        settings: Callable[[], Settings],
-        breakers: AsyncCircuitBreakerFactory,
-        clock: Clock,
-        worker: str,
+        self, pool: Pool, settings: Callable[[], Settings], clock: Clock, worker: str
     ) -> None:
         self._pool = pool
-        self._port = port
         self._settings = settings
         self._clock = clock
         self._worker = worker
-        # discord.py retries 429s and 5xx itself and its requests are counted by the HTTP
-        # session's trace: the policy adds the timeout and the circuit breaker only.
-        self._policy = ServicePolicy("discord", lambda: settings().resilience, breakers)
 
     async def _claim(
         self, kind: str, limit: int, held_guilds: Sequence[int] = ()
@@ -90,6 +80,42 @@ class DiscordSender(Generic[PortT]):
                 else:
                     live.append(row)
         return live
+
+    async def _hold(self, outbox_ids: Sequence[int]) -> None:
+        """Renew the lease every third of its length until cancelled."""
+        while True:
+            lease = self._settings().alerts.delivery_lease_seconds
+            await asyncio.sleep(lease / 3)
+            until = self._clock() + timedelta(seconds=lease)
+            try:
+                async with self._pool.acquire() as conn:
+                    held = await repo.renew_outbox_lease(conn, outbox_ids, self._worker, until)
+            except Exception as exc:  # the send goes on; the lease may lapse, never the alert
+                log.warning("could not renew the outbox lease: %s", exc)
+                continue
+            if held < len(outbox_ids):
+                log.warning("lost the lease on %d message(s) while sending them",
+                            len(outbox_ids) - held)  # fmt: skip
+
+
+class DiscordSender(OutboxSender, Generic[PortT]):
+    """Base of the Discord notifiers; subclasses decide what a message holds and where.
+    `port` carries the messages (core.alerts.delivery: ChannelPort or WebhookPort)."""
+
+    def __init__(
+        self,
+        pool: Pool,
+        port: PortT,
+        settings: Callable[[], Settings],
+        breakers: AsyncCircuitBreakerFactory,
+        clock: Clock,
+        worker: str,
+    ) -> None:
+        super().__init__(pool, settings, clock, worker)
+        self._port = port
+        # discord.py retries 429s and 5xx itself and its requests are counted by the HTTP
+        # session's trace: the policy adds the timeout and the circuit breaker only.
+        self._policy = ServicePolicy("discord", lambda: settings().resilience, breakers)
 
     async def _send(
         self, attempt: Callable[[], Awaitable[int | None]], what: str, outbox_ids: Sequence[int]
@@ -112,22 +138,6 @@ class DiscordSender(Generic[PortT]):
             with contextlib.suppress(asyncio.CancelledError):
                 await renewer
         return Outcome("delivered", message_id=message_id)
-
-    async def _hold(self, outbox_ids: Sequence[int]) -> None:
-        """Renew the lease every third of its length until cancelled."""
-        while True:
-            lease = self._settings().alerts.delivery_lease_seconds
-            await asyncio.sleep(lease / 3)
-            until = self._clock() + timedelta(seconds=lease)
-            try:
-                async with self._pool.acquire() as conn:
-                    held = await repo.renew_outbox_lease(conn, outbox_ids, self._worker, until)
-            except Exception as exc:  # the send goes on; the lease may lapse, never the alert
-                log.warning("could not renew the outbox lease: %s", exc)
-                continue
-            if held < len(outbox_ids):
-                log.warning("lost the lease on %d message(s) while sending them",
-                            len(outbox_ids) - held)  # fmt: skip
 
     async def _settle(self, members: list[dict[str, Any]], result: Outcome) -> int:
         """Record a message's outcome for each of its alerts; returns how many were delivered."""

@@ -24,13 +24,16 @@ log = logging.getLogger(__name__)
 
 
 def destination_mode(settings: Settings) -> str:
-    """`alerts.delivery` resolved: auto is Discord with a token, else the webhook, else console."""
+    """`alerts.delivery` resolved: auto is Discord with a token, else the webhook, else
+    Apprise with `alerts.apprise_urls`, else console."""
     mode = settings.alerts.delivery
     if mode != "auto":
         return mode
     if settings.discord.token:
         return "discord"
-    return "webhook" if settings.discord.webhook_url else "console"
+    if settings.discord.webhook_url:
+        return "webhook"
+    return "apprise" if settings.alerts.apprise_urls else "console"
 
 
 # What each destination promises, as `/status`, `spt status` and the README say it; the
@@ -43,6 +46,10 @@ PROMISES = {
     "webhook": "Discord webhook, at least once: an alert is never lost, but a webhook "
     "message cannot be looked up, so a crash after Discord accepted a message and before "
     "spt recorded it posts that message again",
+    "apprise": "Apprise (alerts.apprise_urls), at least once to every target: an alert is "
+    "never lost, and a target that accepted it is recorded so a retry goes only to the "
+    "others, but Apprise cannot look a notification up, so a crash after a target accepted "
+    "one and before spt recorded it sends it there again",
     "console": "console, at least once: an alert is never lost; one printed just before a "
     "crash is printed again",
 }
@@ -50,13 +57,23 @@ PROMISES = {
 
 def delivery_promise(settings: Settings) -> str:
     """Where alerts go and what is promised about them."""
-    return PROMISES[destination_mode(settings)]
+    mode = destination_mode(settings)
+    if mode == "apprise":
+        # How many targets and their services (the URLs' schemes, which hold no secret).
+        urls = [u.get_secret_value() for u in settings.alerts.apprise_urls]
+        schemes = [u.strip().partition("://")[0].lower() for u in urls]
+        count = f"{len(urls)} target{'s' if len(urls) != 1 else ''}"
+        return PROMISES[mode].replace(
+            "(alerts.apprise_urls)", f"({count}: {', '.join(schemes)})", 1
+        )
+    return PROMISES[mode]
 
 
 def destination(
     settings: Settings, watch: Watch, guild_channel: int | None = None
 ) -> tuple[str, str]:
-    """Where an alert goes under `alerts.delivery` (auto: Discord, then webhook, then console).
+    """Where an alert goes under `alerts.delivery` (auto: Discord, then webhook, then
+    Apprise, then console).
 
     On Discord: the watch's channel; for a watch without one, its guild's default channel
     (`guild_channel`, set with `/config alert-channel`), else the operator's
@@ -68,6 +85,8 @@ def destination(
         return "discord_channel", str(channel)
     if mode == "webhook":
         return "webhook", "default"
+    if mode == "apprise":
+        return "apprise", "default"  # every URL of alerts.apprise_urls
     return "console", "console"
 
 

@@ -195,7 +195,7 @@ async def claim_outbox(
             RETURNING o.*
         )
         SELECT c.id AS outbox_id, c.idempotency_key, c.destination_kind, c.destination, c.attempts,
-               c.message_key, c.first_sent_at,
+               c.message_key, c.first_sent_at, c.accepted_targets,
                a.id AS alert_id, a.watch_id,
                a.status AS alert_status, a.score, a.unit_price, a.currency, a.cold_start,
                a.sequence, w.name AS watch_name, l.title, l.url, l.legacy_item_id, l.image_url,
@@ -225,6 +225,18 @@ async def plan_message(
         "UPDATE outbox SET message_key = $3, first_sent_at = COALESCE(first_sent_at, $4) "
         "WHERE id = ANY($1::bigint[]) AND leased_by = $2",
         list(outbox_ids), worker, key, now,
+    )  # fmt: skip
+
+
+async def accept_target(
+    conn: Connection, outbox_ids: Sequence[int], worker: str, target: str
+) -> None:
+    """One of the destination's targets (an Apprise URL's fingerprint) accepted the message
+    carrying these outbox rows: a retry leaves it out."""
+    await conn.execute(
+        "UPDATE outbox SET accepted_targets = array_append(accepted_targets, $3) "
+        "WHERE id = ANY($1::bigint[]) AND leased_by = $2 AND NOT $3 = ANY(accepted_targets)",
+        list(outbox_ids), worker, target,
     )  # fmt: skip
 
 

@@ -75,9 +75,11 @@ def secret_values(settings: Settings) -> list[str]:
     def walk(node: BaseModel) -> None:
         for name in type(node).model_fields:
             value = getattr(node, name)
-            if isinstance(value, SecretStr) and value.get_secret_value():
-                found.append(value.get_secret_value())
-            elif isinstance(value, BaseModel):
+            # A list of secrets (alerts.apprise_urls) holds one per item.
+            for item in value if isinstance(value, list) else [value]:
+                if isinstance(item, SecretStr) and item.get_secret_value():
+                    found.append(item.get_secret_value())
+            if isinstance(value, BaseModel):
                 walk(value)
 
     walk(settings)

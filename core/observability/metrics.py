@@ -216,7 +216,7 @@ LLM_BACKEND = Gauge(
 )
 ALERT_DESTINATION = Gauge(
     "spt_alert_destination",
-    "1 for where alerts go by default: discord, webhook or console.",
+    "1 for where alerts go by default: discord, webhook, apprise or console.",
     ["destination"],
     registry=REGISTRY,
 )
