@@ -108,8 +108,8 @@ class Options:
     catalog: int = 20_000
     arrivals_per_minute: float = 60.0
     seed: int = 14
-    # After the window, refresh the baselines once (as `spt baselines refresh` would) and
-    # deliver what that decides: the market the window stored is then mature, so the
+    # At the window's end, refresh the baselines once (as `spt baselines refresh` would)
+    # and deliver what that decides: the market the window stored is then mature, so the
     # alerts to count do not hang on when a process's own refresh happens to fall.
     refresh_at_end: bool = True
 
@@ -416,13 +416,13 @@ async def exercise(database_url: str, options: Options, cwd: Path) -> dict[str, 
         while time.monotonic() < deadline:
             fleet.check_alive()
             await asyncio.sleep(min(1.0, max(0.0, deadline - time.monotonic())))
+        if options.refresh_at_end:
+            # While the watches are still on (an alert is decided only for an enabled one).
+            await refresh_baselines(database_url, cwd)
         # The window ends: no watch runs again; what is under way finishes and is delivered.
         await pool.execute("UPDATE watches SET enabled = false")
         ended, cpu_after = datetime.now(UTC), cpu_sample()
         drained = await drain(pool, fleet, DRAIN_SECONDS)
-        if options.refresh_at_end:
-            await refresh_baselines(database_url, cwd)
-            drained += await drain(pool, fleet, DRAIN_SECONDS)
         exit_codes = await fleet.stop()
         settings = load_settings(None, None, spt_env(database_url, process_settings(
             base_url, fleet.webhooks[0]))).settings  # fmt: skip

@@ -234,6 +234,18 @@ async def _checks(holder: SettingsHolder) -> list[Finding]:
                 "check database.url / DATABASE_URL, or unset it for the embedded one",
             )
         )
+    if settings.alerts.apprise_urls:
+        # Every URL loaded with the settings; a test notification would be a real push.
+        urls = [u.get_secret_value() for u in settings.alerts.apprise_urls]
+        kinds = ", ".join(sorted({u.split("://", 1)[0] for u in urls}))
+        findings.append(
+            Finding(
+                "Apprise",
+                True,
+                f"{len(urls)} target(s) load ({kinds}); "
+                "no test notification is sent (it would be a real push)",
+            )
+        )
     if settings.discord.token is None and settings.discord.webhook_url is None:
         findings.append(
             Finding(

@@ -127,6 +127,7 @@ async def test_doctor_passes_every_check_on_a_working_setup(
         "SPT_LLM__OLLAMA_URL": ollama.base_url,
         "DATABASE_URL": database_url,
     }
+    env["SPT_ALERTS__APPRISE_URLS"] = '["json://127.0.0.1:9/spt"]'
     code, out, err = await spt(tmp_path, "doctor", env=env)
     assert code == 0, out + err
     found = lines_of(out)
@@ -140,6 +141,9 @@ async def test_doctor_passes_every_check_on_a_working_setup(
     assert found["Discord gateway"].startswith("ok: connected; the bot is in 2 server(s)")
     assert found[f"channel {DEALS} (discord.alert_channel_id)"].startswith(
         "ok: #deals in Homelab Deals"
+    )
+    assert found["Apprise"] == (
+        "ok: 1 target(s) load (json); no test notification is sent (it would be a real push)"
     )
     assert not any(v.startswith("FAIL") for v in found.values())
     assert out.strip().splitlines()[-1] == f"{len(found)} of {len(found)} checks passed"
