@@ -90,7 +90,8 @@ async def pages(url: str, rounds: int) -> dict[str, dict[str, float]]:
             key = "ram:ddr4:ecc_reg:32gb:2666"
             scope = f"scope={GUILD}"
             targets = {
-                "page_watches": f"/?{scope}",
+                "page_deals": f"/?{scope}",
+                "page_watches": f"/watches?{scope}",
                 "page_listings": f"/listings?{scope}",
                 "page_listings_by_score": f"/listings?{scope}&sort=score",
                 "page_listings_by_price": f"/listings?{scope}&sort=price",

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
@@ -18,7 +18,7 @@ from core.db import baselines as baseline_repo
 from core.db import browse as repo
 from core.db.pool import Pool
 from core.marketplace.conditions import effective_condition
-from core.marketplace.urls import ListingRefError, parse_listing_ref, untracked_url
+from core.marketplace.urls import ListingRefError, item_url, parse_listing_ref
 from core.models import ComponentType, choices
 from core.pricing.baselines import Baseline
 from core.settings import Settings
@@ -26,6 +26,8 @@ from core.settings import Settings
 MAX_ROWS = 100  # the most a list command fetches; pages show 10 at a time
 MAX_WORDS = 8
 MAX_SAMPLES = 50_000
+MAX_DEALS = 200
+LOWEST_DAYS = 90  # the window of "lowest price seen"
 
 
 class BrowseError(ValueError):
@@ -63,7 +65,8 @@ class ListingSummary:
         return cls(
             listing_id=row["listing_id"],
             title=row["title"],
-            url=untracked_url(row["url"]),  # eBay's link without its tracking parameters
+            # The short /itm/{legacyItemId} link, else eBay's without its tracking parameters.
+            url=item_url(row["marketplace"], row.get("legacy_item_id"), row["url"]),
             marketplace=row["marketplace"],
             currency=row["currency"],
             price=row["price"],
@@ -86,6 +89,66 @@ class PricePoint:
 
     at: datetime
     unit_price: Decimal
+
+
+@dataclass(frozen=True)
+class LowestPrice:
+    """The lowest unit price a scope's watches saw for a product in a currency lately."""
+
+    unit_price: Decimal
+    listing_id: int
+    held_until: datetime  # the last time that price was seen
+    days: int
+
+
+@dataclass(frozen=True)
+class Deal:
+    """A current deal: a listing under its market's median, as the home page shows it."""
+
+    listing: ListingSummary
+    quantity: int
+    median: Decimal
+    discount_pct: float  # share under the median, in percent (as the score read it)
+    baseline_samples: int
+    is_auction: bool
+    auction_end_at: datetime | None
+    first_seen_at: datetime
+    component_type: str | None
+    found_by: list[str]
+    # The lowest price seen lately when one was at most the dearest deal shown of this
+    # product; None: nothing that cheap was seen, so this deal is the lowest.
+    lowest: LowestPrice | None = None
+
+    @property
+    def unit_price(self) -> Decimal:
+        """The unit price the score judged (price plus shipping, per unit)."""
+        assert self.listing.unit_price is not None
+        return self.listing.unit_price
+
+    @property
+    def saving(self) -> Decimal:
+        """How much under the median one unit is."""
+        return max(self.median - self.unit_price, Decimal(0)).quantize(Decimal("0.01"))
+
+    @property
+    def total_saving(self) -> Decimal:
+        """The saving on the whole listing (every unit of a lot or kit)."""
+        return (self.saving * self.quantity).quantize(Decimal("0.01"))
+
+    @property
+    def is_lowest(self) -> bool:
+        """Whether nothing seen in the window was cheaper than this listing."""
+        return self.lowest is None or self.unit_price <= self.lowest.unit_price
+
+
+@dataclass(frozen=True)
+class MarketDay:
+    """A product's market on one day (for the band behind a price history)."""
+
+    day: date
+    p25: Decimal | None
+    p50: Decimal | None
+    p75: Decimal | None
 
 
 @dataclass(frozen=True)
@@ -212,6 +275,49 @@ class ListingBrowser:
                 key_prefix=kind.value if kind else None, limit=min(limit, MAX_ROWS),
             )  # fmt: skip
         return [ListingSummary.from_row(r) for r in rows]
+
+    async def deals(self, guild_id: int | None, limit: int = 50) -> list[Deal]:
+        """The scope's best current deals, best score first, each with the lowest unit
+        price the scope's watches saw for its product in the last `LOWEST_DAYS` days."""
+        now = self._clock()
+        async with self._pool.acquire() as conn:
+            rows = await repo.deals(conn, guild_id, now=now, limit=min(limit, MAX_DEALS))
+            ceilings: dict[tuple[str, str], Decimal] = {}
+            for r in rows:
+                key = (r["product_key"], r["currency"])
+                ceilings[key] = max(ceilings.get(key, r["unit_price"]), r["unit_price"])
+            lowest = await repo.lowest_prices(conn, guild_id, ceilings,
+                                              now - timedelta(days=LOWEST_DAYS))  # fmt: skip
+        found = []
+        for row in rows:
+            low = lowest.get((row["product_key"], row["currency"]))
+            held = LowestPrice(low["unit_price"], low["listing_id"], low["held_until"],
+                               LOWEST_DAYS) if low else None  # fmt: skip
+            found.append(
+                Deal(
+                    listing=ListingSummary.from_row(row),
+                    quantity=int(row["quantity"]),
+                    median=row["median"],
+                    discount_pct=float(row["discount_pct"]),
+                    baseline_samples=int(row["baseline_samples"] or 0),
+                    is_auction="AUCTION" in (row["buying_options"] or []),
+                    auction_end_at=row["auction_end_at"],
+                    first_seen_at=row["first_seen_at"],
+                    component_type=row["component_type"],
+                    found_by=list(row["found_by"]),
+                    lowest=held,
+                )
+            )
+        return found
+
+    async def market_days(self, key: str, currency: str, since: datetime) -> list[MarketDay]:
+        """A product's daily market (P25, median, P75) from the day of `since` on."""
+        days = min(max((self._clock() - since).days + 2, 1), 3650)
+        async with self._pool.acquire() as conn:
+            rows = await baseline_repo.history(conn, key, currency, days)
+        first = since.date()
+        return [MarketDay(r["day"], r["p25"], r["p50"], r["p75"]) for r in rows
+                if r["day"] >= first]  # fmt: skip
 
     async def search(
         self,

@@ -36,6 +36,9 @@ from matplotlib.figure import Figure
 
 Format = Literal["png", "svg"]
 Theme = Literal["dark", "light"]
+# "wide": 800x400 px for Discord and desktop pages; "narrow": 400x340 px, the same text size
+# on a phone's width (a wide chart shrunk to 360 px has 4 px text).
+Size = Literal["wide", "narrow"]
 FloatArray = npt.NDArray[np.float64]
 
 WIDTH_IN, HEIGHT_IN, DPI = 8.0, 4.0, 100  # 800x400 px PNG; the SVG viewBox keeps the ratio
@@ -44,6 +47,24 @@ MAX_LABEL = 24  # legend labels may come from callers; keep one from swallowing 
 _AXES_RECT = (0.09, 0.13, 0.89, 0.84)  # left, bottom, width, height in figure fractions
 _LEGEND_ROW, _LEGEND_PAD, _LEGEND_HANDLE_PX = 0.055, 0.03, 50  # the strip above the axes
 _CURRENCY = re.compile(r"[A-Z]{3}")
+
+
+@dataclass(frozen=True)
+class _Layout:
+    width_in: float
+    height_in: float
+    axes: tuple[float, float, float, float]  # left, bottom, width, height in fractions
+    legend_row: float  # one legend row, as a fraction of the height
+    legend_pad: float
+    min_ticks: int  # date ticks
+    max_ticks: int
+
+
+_LAYOUTS = {
+    "wide": _Layout(WIDTH_IN, HEIGHT_IN, _AXES_RECT, _LEGEND_ROW, _LEGEND_PAD, 3, 8),
+    # The same margins in pixels as "wide" (tick labels and legend rows do not shrink).
+    "narrow": _Layout(4.0, 3.4, (0.18, 0.155, 0.79, 0.81), 22 / 340, 12 / 340, 2, 5),
+}
 
 DASH = "\N{EN DASH}"
 # svg.hashsalt is only read from the global rcParams; without it SVG ids are random uuids.
@@ -102,32 +123,47 @@ def price_history(
     p25: Decimal | None = None,
     p50: Decimal | None = None,
     p75: Decimal | None = None,
+    market: Sequence[tuple[date, Decimal | None, Decimal | None, Decimal | None]] | None = None,
+    until: datetime | None = None,
     fmt: Format = "png",
     theme: Theme = "dark",
+    size: Size = "wide",
 ) -> bytes:
     """A listing's unit price over time against its product's market.
 
-    The price is a step line (a price holds until the next observation) with markers at
-    the observations; P50 is a dashed line and P25-P75 a shaded band (drawn only when both
-    are given). Naive datetimes are taken as UTC. Raises ValueError on empty input.
+    The price is a step line (a price holds until the next observation, the last one until
+    `until` when given) with markers at the observations. The market is either `market`,
+    the product's (day, p25, p50, p75) history, drawn as a daily band and median that move
+    with it, or else the flat `p50` as a dashed line and `p25`-`p75` as a shaded band
+    (drawn only when both are given). Naive datetimes are taken as UTC. Raises ValueError
+    on empty input.
     """
     unit = _unit_label(currency)
     palette = _palette(theme)
     _check_format(fmt)
+    layout = _layout(size)
     if not points:
         raise ValueError("price_history: no price points to plot (need at least one)")
     times = _date_nums(t for t, _ in points)
     prices = _floats([p for _, p in points], "price")
     order = np.argsort(times, kind="stable")  # callers' rows may come in any order
     times, prices = times[order], prices[order]
+    observed = len(times)
+    if until is not None:
+        end = float(_date_nums([until])[0])
+        if end > float(times[-1]):  # the last price held until then
+            times, prices = np.append(times, end), np.append(prices, prices[-1])
 
-    fig, ax = _figure(palette)
+    fig, ax = _figure(palette, layout)
     legend: list[tuple[Artist, str]] = []
-    if p25 is not None and p75 is not None:
+    market = [row for row in market or () if any(v is not None for v in row[1:])]
+    if market:
+        legend += _market_band(ax, palette, market, float(times[-1]))
+    elif p25 is not None and p75 is not None:
         low, high = sorted((_float(p25, "p25"), _float(p75, "p75")))
         band = ax.axhspan(low, high, color=palette.band, alpha=0.2, linewidth=0)
         legend.append((band, f"Market P25{DASH}P75 ({_money(low)}{DASH}{_money(high)})"))
-    if p50 is not None:
+    if p50 is not None and not market:
         median = _float(p50, "p50")
         line = ax.axhline(median, color=palette.median, linestyle="--", linewidth=1.5)
         legend.append((line, f"Market median {_money(median)}"))
@@ -138,15 +174,53 @@ def price_history(
         color=palette.price,
         linewidth=2,
         marker="o",
-        markersize=4 if len(prices) <= 100 else 2,
+        markersize=4 if observed <= 100 else 2,
+        markevery=list(range(observed)),
     )
     legend.insert(0, (step, f"Price (last {_money(float(prices[-1]))})"))
 
-    _date_axis(ax, palette, times, "Time (UTC)")
+    _date_axis(ax, palette, times, "Time (UTC)", layout)
+    low, high = float(times[0]), float(times[-1])
+    if high > low:  # the listing's own span; a market band reaching further is cut off
+        pad = (high - low) * 0.03
+        ax.set_xlim(low - pad, high + pad)
     ax.yaxis.set_major_formatter(_price_formatter())
     ax.set_ylabel(unit, color=palette.text, parse_math=False)
-    _legend(ax, palette, legend)
+    _legend(ax, palette, legend, layout)
     return _render(fig, fmt)
+
+
+def _market_band(
+    ax: Axes,
+    palette: _Palette,
+    market: Sequence[tuple[date, Decimal | None, Decimal | None, Decimal | None]],
+    end: float,
+) -> list[tuple[Artist, str]]:
+    """A product's daily P25-P75 band and median as steps (a day's market holds until the
+    next), the last day's reaching `end`."""
+    x = _date_nums(datetime.combine(row[0], time(), UTC) for row in market)
+    low = _optional_floats([row[1] for row in market], "p25")
+    mid = _optional_floats([row[2] for row in market], "p50")
+    high = _optional_floats([row[3] for row in market], "p75")
+    order = np.argsort(x, kind="stable")
+    x, low, mid, high = x[order], low[order], mid[order], high[order]
+    last = max(end, float(x[-1]) + 1)
+    x, low, mid, high = (np.append(x, last), np.append(low, low[-1]), np.append(mid, mid[-1]),
+                         np.append(high, high[-1]))  # fmt: skip
+    entries: list[tuple[Artist, str]] = []
+    both = ~np.isnan(low) & ~np.isnan(high)
+    if both.any():
+        band = ax.fill_between(x, low, high, where=both, step="post", color=palette.band,
+                               alpha=0.2, linewidth=0)  # fmt: skip
+        known = np.flatnonzero(both)[-1]
+        entries.append((band, f"Market P25{DASH}P75 (now {_money(float(low[known]))}{DASH}"
+                              f"{_money(float(high[known]))})"))  # fmt: skip
+    if not np.isnan(mid).all():
+        (line,) = ax.step(x, mid, where="post", color=palette.median, linestyle="--",
+                          linewidth=1.5)  # fmt: skip
+        now = float(mid[~np.isnan(mid)][-1])
+        entries.append((line, f"Market median (now {_money(now)})"))
+    return entries
 
 
 def price_distribution(
@@ -157,6 +231,7 @@ def price_distribution(
     highlight: Decimal | None = None,
     fmt: Format = "png",
     theme: Theme = "dark",
+    size: Size = "wide",
 ) -> bytes:
     """A histogram of a product's unit prices with percentile lines and an optional highlight.
 
@@ -180,7 +255,7 @@ def price_distribution(
             if value is not None
         ]
 
-    fig, ax = _figure(palette)
+    fig, ax = _figure(palette, _layout(size))
     edges = _bin_edges(values)
     counts, _ = np.histogram(values, bins=edges)
     # One StepPatch instead of a Rectangle per bar keeps the SVG small.
@@ -200,7 +275,7 @@ def price_distribution(
     ax.set_xlabel(unit, color=palette.text, parse_math=False)
     ax.set_ylabel("Listings", color=palette.text, parse_math=False)
     ax.set_ylim(bottom=0)
-    _legend(ax, palette, legend)
+    _legend(ax, palette, legend, _layout(size))
     return _render(fig, fmt)
 
 
@@ -210,6 +285,7 @@ def baseline_trend(
     *,
     fmt: Format = "png",
     theme: Theme = "dark",
+    size: Size = "wide",
 ) -> bytes:
     """A product's market over time: P50 per day with the P25-P75 band.
 
@@ -230,7 +306,8 @@ def baseline_trend(
     order = np.argsort(x, kind="stable")
     x, low, mid, high = x[order], low[order], mid[order], high[order]
 
-    fig, ax = _figure(palette)
+    layout = _layout(size)
+    fig, ax = _figure(palette, layout)
     legend: list[tuple[Artist, str]] = []
     both = ~np.isnan(low) & ~np.isnan(high)
     if both.any():
@@ -256,10 +333,10 @@ def baseline_trend(
         last = float(mid[~np.isnan(mid)][-1])
         legend.append((line, f"Median (last {_money(last)})"))
 
-    _date_axis(ax, palette, x, "Day (UTC)")
+    _date_axis(ax, palette, x, "Day (UTC)", layout)
     ax.yaxis.set_major_formatter(_price_formatter())
     ax.set_ylabel(unit, color=palette.text, parse_math=False)
-    _legend(ax, palette, legend)
+    _legend(ax, palette, legend, layout)
     return _render(fig, fmt)
 
 
@@ -275,6 +352,13 @@ def _palette(theme: str) -> _Palette:
         return _PALETTES[theme]
     except KeyError:
         raise ValueError(f"theme must be 'dark' or 'light', got {theme!r:.20}") from None
+
+
+def _layout(size: str) -> _Layout:
+    try:
+        return _LAYOUTS[size]
+    except KeyError:
+        raise ValueError(f"size must be 'wide' or 'narrow', got {size!r:.20}") from None
 
 
 def _check_format(fmt: str) -> None:
@@ -342,13 +426,14 @@ def _bin_edges(values: FloatArray) -> FloatArray:
     return np.linspace(lo, hi, min(bins, MAX_BINS) + 1)
 
 
-def _figure(palette: _Palette) -> tuple[Figure, Axes]:
-    fig = Figure(figsize=(WIDTH_IN, HEIGHT_IN), dpi=DPI, facecolor=palette.background)
+def _figure(palette: _Palette, layout: _Layout) -> tuple[Figure, Axes]:
+    fig = Figure(figsize=(layout.width_in, layout.height_in), dpi=DPI,
+                 facecolor=palette.background)  # fmt: skip
     fig.set_layout_engine("none")  # a global figure.autolayout must not move things around
     FigureCanvasAgg(fig)  # Agg for this figure only; no global backend switch
     # Fixed margins, not constrained layout: that costs a second full draw per render, and
     # tick labels here are short numbers and dates whose width is known.
-    ax = fig.add_axes(_AXES_RECT)
+    ax = fig.add_axes(layout.axes)
     ax.set_facecolor(palette.background)
     for name, spine in ax.spines.items():
         spine.set_visible(name in ("left", "bottom"))
@@ -359,12 +444,14 @@ def _figure(palette: _Palette) -> tuple[Figure, Axes]:
     return fig, ax
 
 
-def _date_axis(ax: Axes, palette: _Palette, nums: FloatArray, label: str) -> None:
+def _date_axis(ax: Axes, palette: _Palette, nums: FloatArray, label: str, layout: _Layout) -> None:
     # matplotlib.dates ships without type hints. usetex=False: a global text.usetex must not
     # make the axis need LaTeX.
     locator = mdates.AutoDateLocator(  # type: ignore[no-untyped-call]
-        tz=UTC, minticks=3, maxticks=8
+        tz=UTC, minticks=layout.min_ticks, maxticks=layout.max_ticks
     )
+    # Whole days as an hourly step too: few ticks over two or three days have no other.
+    locator.intervald[mdates.HOURLY] = [1, 2, 3, 4, 6, 12, 24]
     formatter = mdates.ConciseDateFormatter(  # type: ignore[no-untyped-call]
         locator, tz=UTC, usetex=False
     )
@@ -384,15 +471,18 @@ def _price_formatter() -> ticker.Formatter:
     return formatter
 
 
-def _legend(ax: Axes, palette: _Palette, entries: Sequence[tuple[Artist, str]]) -> None:
+def _legend(
+    ax: Axes, palette: _Palette, entries: Sequence[tuple[Artist, str]], layout: _Layout
+) -> None:
     """The legend in a strip above the axes, so it never hides data; rows as the labels need."""
     if not entries:
         return
     handles, labels = zip(*entries, strict=True)
-    ncols = _legend_columns(labels)
+    ncols = _legend_columns(labels, layout)
     rows = math.ceil(len(labels) / ncols)
-    left, bottom, width, _ = _AXES_RECT
-    ax.set_position((left, bottom, width, 1 - bottom - _LEGEND_PAD - _LEGEND_ROW * rows))
+    left, bottom, width, _ = layout.axes
+    ax.set_position((left, bottom, width,
+                     1 - bottom - layout.legend_pad - layout.legend_row * rows))  # fmt: skip
     # Explicit handles and labels: legend() would drop labels starting with "_".
     legend = ax.legend(
         handles,
@@ -409,10 +499,10 @@ def _legend(ax: Axes, palette: _Palette, entries: Sequence[tuple[Artist, str]]) 
         text.set_parse_math(False)
 
 
-def _legend_columns(labels: Sequence[str]) -> int:
+def _legend_columns(labels: Sequence[str], layout: _Layout) -> int:
     # A width estimate (DejaVu Sans at 9 pt averages about 7 px a character) rather than a
     # measurement, which would lay out every text once more. The strip may reach the edge.
-    available = WIDTH_IN * DPI * (1 - _AXES_RECT[0]) - 8
+    available = layout.width_in * DPI * (1 - layout.axes[0]) - 8
 
     def entry(chars: int) -> float:
         return 7 * chars + _LEGEND_HANDLE_PX

@@ -78,10 +78,15 @@ async def test_top_shows_a_guild_only_what_its_watches_found(scene: Scene) -> No
 async def test_listings_link_the_item_without_ebays_tracking_parameters(scene: Scene) -> None:
     tracked = ("https://www.ebay.com/itm/110000000001?_skw=ddr4&hash=item19a3c1b2d4:g:AbCdEf"
                "&amdata=enc%3AAQAHAAAA4B" + "x" * 300)  # fmt: skip
-    listing = next(iter(scene.prices))
-    await scene.pool.execute("UPDATE listings SET url = $1 WHERE id = $2", tracked, listing)
-    (shown,) = [i for i in await scene.browser.top(GUILD) if i.listing_id == listing]
-    assert shown.url == "https://www.ebay.com/itm/110000000001"
+    listing, other = list(scene.prices)[:2]
+    await scene.pool.execute("UPDATE listings SET url = $1 WHERE id = ANY($2::bigint[])",
+                             tracked, [listing, other])  # fmt: skip
+    await scene.pool.execute("UPDATE listings SET legacy_item_id = NULL WHERE id = $1", other)
+    shown = {i.listing_id: i.url for i in await scene.browser.top(GUILD)}
+    # The /itm/{legacyItemId} link alerts use (core.marketplace.urls.item_url) ...
+    assert shown[listing] == "https://www.ebay.com/itm/110000000000"
+    # ... and without a legacy id, eBay's own link without its tracking parameters.
+    assert shown[other] == "https://www.ebay.com/itm/110000000001"
 
 
 async def test_top_filters_by_watch_type_and_product_key(scene: Scene) -> None:

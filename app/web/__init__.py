@@ -11,9 +11,9 @@ import aiohttp_jinja2
 import jinja2
 from aiohttp import web
 
-from app.web import pages
+from app.web import pages, words
 from core.alerts.card import CONDITION_LABELS, safe_url
-from core.pricing.wording import market_phrase
+from core.pricing.wording import amount, market_phrase
 
 if TYPE_CHECKING:
     from app.services import Services
@@ -52,11 +52,23 @@ def setup(app: web.Application, services: Services) -> None:
         autoescape=jinja2.select_autoescape(default=True),
         undefined=jinja2.StrictUndefined,
     )
-    env.filters.update(money=money, ago=ago, safe_url=safe_url)
-    env.globals.update(conditions=CONDITION_LABELS, iso=_iso, market_phrase=market_phrase)
+    env.filters.update(money=money, ago=ago, safe_url=safe_url, price=_price,
+                       time_left=words.time_left, type_label=words.type_label,
+                       marketplace_label=words.marketplace_label)  # fmt: skip
+    env.globals.update(conditions=CONDITION_LABELS, iso=_iso, market_phrase=market_phrase,
+                       attribute_name=words.attribute_name,
+                       attribute_value=words.attribute_value,
+                       buying_option_labels=words.BUYING_OPTION_LABELS,
+                       type_label_of=words.type_label,
+                       marketplace_label_of=words.marketplace_label)  # fmt: skip
     app.middlewares.extend([pages.errors, pages.security_headers])
     routes = app.router
-    routes.add_get("/", pages.watches)
+    routes.add_get("/", pages.deals)
+    routes.add_get("/watches", pages.watches)
+    routes.add_get("/watches/new", pages.watch_new)
+    routes.add_post("/watches/new", pages.watch_create)
+    routes.add_get(r"/watches/{watch_id}/edit", pages.watch_edit)
+    routes.add_post(r"/watches/{watch_id}/edit", pages.watch_update)
     routes.add_get("/listings", pages.listings)
     routes.add_get(r"/listings/{listing_id}", pages.listing)
     routes.add_get(r"/listings/{listing_id}/history.svg", pages.listing_history)
@@ -71,6 +83,11 @@ def setup(app: web.Application, services: Services) -> None:
     routes.add_post("/login", pages.login)
     routes.add_post("/logout", pages.logout)
     routes.add_static("/static/", HERE / "static", append_version=True)
+
+
+def _price(value: Decimal | float | None, currency: str) -> str:
+    """`$194`, `£19.50`: an amount as the market wording writes it; a dash when unknown."""
+    return "—" if value is None else amount(value, currency)
 
 
 def _iso(moment: Any) -> str:

@@ -1,4 +1,5 @@
-"""The dashboard's pages: watches, listings, a listing, baselines, a baseline, alerts.
+"""The dashboard's pages: the best deals, watches (and their form), listings, a listing,
+baselines, a baseline, alerts.
 
 Every page is scoped (`?scope=local` or a guild id; by default the first scope that has
 watches) and reads through the same core services as the bot's commands. Pages render on
@@ -12,21 +13,26 @@ import logging
 import secrets
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
 import aiohttp_jinja2
 from aiohttp import web
 from multidict import MultiDict, MultiMapping
 
 from app.render import cli_command, slash_command
-from app.web import auth
+from app.web import auth, watch_form
 from app.web.params import (
     ALERT_STATUSES,
     AlertParams,
     BadRequestError,
+    BaselineChartParams,
     BaselineDetailParams,
     BaselineParams,
+    ChartParams,
     ListingParams,
+    LoginParams,
     Params,
+    WatchesParams,
     parse,
     query_string,
     scope_of,
@@ -37,7 +43,7 @@ from core.alerts.actions import AlertNotFoundError
 from core.alerts.feedback import PRECISION_DAYS, FeedbackService, Precision
 from core.browse import BrowseError, ListingFilters, ListingNotFoundError
 from core.models import ComponentType, Marketplace
-from core.watches import WatchNotFoundError
+from core.watches import DuplicateWatchError, InvalidWatchError, WatchNotFoundError, hints
 
 if TYPE_CHECKING:
     from app.services import Services
@@ -95,11 +101,24 @@ async def _resolved_scope(request: web.Request, params: Params) -> int | None:
 # ------------------------------------------------------------------ pages
 
 
+@aiohttp_jinja2.template("deals.html")
+async def deals(request: web.Request) -> dict[str, Any]:
+    """The home page: the scope's best current deals, best first, with what makes each one
+    (how far under the median, the saving, the lowest price seen lately) and its score."""
+    params = parse(Params, request.query)
+    scope = await _resolved_scope(request, params)
+    services = _services(request)
+    found = await services.browser.deals(scope, services.holder.current.web.page_size)
+    # Without deals the page says whether the scope has watches at all.
+    count = 0 if found else len(await services.watches.list(scope))
+    return await _context(request, params, deals=found, watch_count=count)
+
+
 @aiohttp_jinja2.template("watches.html")
 async def watches(request: web.Request) -> dict[str, Any]:
     """The scope's watches: state, marketplace, threshold, runs, hits, alerts, precision
     from "Not a deal" feedback and any stricter setting worth trying."""
-    params = parse(Params, request.query)
+    params = parse(WatchesParams, request.query)
     scope = await _resolved_scope(request, params)
     services = _services(request)
     found = await services.watches.list(scope)
@@ -114,8 +133,10 @@ async def watches(request: web.Request) -> dict[str, Any]:
         watch_id: (suggestion, command(by_id[watch_id], suggestion))
         for watch_id, suggestion in (await feedback.suggestions(scope, found)).items()
     }
+    saved = next((w for w in found if w.id == params.saved), None)
     return await _context(request, params, watches=found, stats=stats, precision=precision,
-                          suggestions=suggestions)  # fmt: skip
+                          suggestions=suggestions, saved=saved,
+                          hints=hints(saved) if saved else [])  # fmt: skip
 
 
 @aiohttp_jinja2.template("listings.html")
@@ -153,17 +174,24 @@ async def listing(request: web.Request) -> dict[str, Any]:
 
 
 async def listing_history(request: web.Request) -> web.Response:
-    """The listing's price-history chart (SVG)."""
-    params = parse(Params, request.query)
+    """The listing's price-history chart (SVG): its own prices, each held until the next
+    (the last until it was last seen), against its product's daily P25-P75 band and median
+    over the same days (the current baseline's when no day is recorded)."""
+    params = parse(ChartParams, request.query)
     scope = await _resolved_scope(request, params)
-    detail = await _services(request).browser.detail(scope, _id(request, "listing_id"))
+    browser = _services(request).browser
+    detail = await browser.detail(scope, _id(request, "listing_id"))
     if not detail.history:
         raise PageNotFoundError("no price history yet")
-    b = detail.baseline
+    s, b = detail.summary, detail.baseline
+    market = []
+    if s.product_key:
+        days = await browser.market_days(s.product_key, s.currency, detail.history[0].at)
+        market = [(d.day, d.p25, d.p50, d.p75) for d in days]
     svg = await asyncio.to_thread(
-        charts.price_history, [(p.at, p.unit_price) for p in detail.history],
-        detail.summary.currency, p25=b.p25 if b else None, p50=b.p50 if b else None,
-        p75=b.p75 if b else None, fmt="svg", theme="light",
+        charts.price_history, [(p.at, p.unit_price) for p in detail.history], s.currency,
+        p25=b.p25 if b else None, p50=b.p50 if b else None, p75=b.p75 if b else None,
+        market=market, until=s.last_seen_at, fmt="svg", theme="light", size=params.size,
     )  # fmt: skip
     return web.Response(body=svg, content_type=SVG)
 
@@ -207,7 +235,7 @@ async def baseline(request: web.Request) -> dict[str, Any]:
 
 async def baseline_chart(request: web.Request) -> web.Response:
     """A baseline's price distribution or daily trend (SVG)."""
-    params = parse(BaselineDetailParams, request.query)
+    params = parse(BaselineChartParams, request.query)
     key, currency, kind = (request.match_info[k] for k in ("key", "currency", "chart"))
     services = _services(request)
     matching = [b for b in await services.baselines.get(key) if b.currency == currency]
@@ -220,7 +248,7 @@ async def baseline_chart(request: web.Request) -> web.Response:
             raise PageNotFoundError("no prices in the baseline's window")
         svg = await asyncio.to_thread(
             charts.price_distribution, prices, currency, fmt="svg", theme="light",
-            percentiles={"P10": found.p10, "P50": found.p50, "P90": found.p90},
+            size=params.size, percentiles={"P10": found.p10, "P50": found.p50, "P90": found.p90},
         )  # fmt: skip
     else:
         days = await services.baselines.history(found.product_key, currency, params.days)
@@ -228,7 +256,7 @@ async def baseline_chart(request: web.Request) -> web.Response:
         if not rows:
             raise PageNotFoundError("no history yet")
         svg = await asyncio.to_thread(charts.baseline_trend, rows, currency, fmt="svg",
-                                      theme="light")  # fmt: skip
+                                      theme="light", size=params.size)  # fmt: skip
     return web.Response(body=svg, content_type=SVG)
 
 
@@ -256,7 +284,8 @@ async def alerts(request: web.Request) -> dict[str, Any]:
 @aiohttp_jinja2.template("login.html")
 async def login_form(request: web.Request) -> dict[str, Any]:
     """The sign-in form (or a note that the dashboard is read-only)."""
-    return await _context(request, parse(Params, request.query), failed=False)
+    params = parse(LoginParams, request.query)
+    return await _context(request, params, failed=False, next=_next(params))
 
 
 async def login(request: web.Request) -> web.StreamResponse:
@@ -266,7 +295,8 @@ async def login(request: web.Request) -> web.StreamResponse:
     if not auth.token_matches(token, str(form.get("token", ""))):
         log.warning("dashboard sign-in refused (wrong token) from %s", request.remote)
         await asyncio.sleep(0.5)  # slows guessing
-        context = await _context(request, Params(), failed=True)
+        context = await _context(request, Params(), failed=True,
+                                 next=_local(str(form.get("next", "/"))))  # fmt: skip
         response = aiohttp_jinja2.render_template("login.html", request, context)
         response.set_status(403)
         return response
@@ -301,7 +331,86 @@ async def watch_action(request: web.Request) -> web.StreamResponse:
     scope = await _resolved_scope(request, parse(Params, _form_scope(form)))
     enabled = request.match_info["action"] == "resume"
     await _services(request).watches.set_enabled(scope, int(_id(request, "watch_id")), enabled)
-    raise web.HTTPSeeOther(_local(str(form.get("next", "/"))))
+    raise web.HTTPSeeOther(_local(str(form.get("next", "/watches"))))
+
+
+# ------------------------------------------------------------------ the watch form
+
+
+async def watch_new(request: web.Request) -> web.StreamResponse:
+    """The form for a new watch in the scope (admin only)."""
+    params = parse(Params, request.query)
+    _require_session(request)
+    form = watch_form.from_defaults(_services(request).watches.defaults())
+    return await _watch_page(request, params, form, None)
+
+
+async def watch_edit(request: web.Request) -> web.StreamResponse:
+    """The form for one of the scope's watches, filled in (admin only)."""
+    params = parse(Params, request.query)
+    _require_session(request)
+    scope = await _resolved_scope(request, params)
+    found = await _services(request).watches.get(scope, int(_id(request, "watch_id")))
+    return await _watch_page(request, params, watch_form.from_watch(found), found.id)
+
+
+async def watch_create(request: web.Request) -> web.StreamResponse:
+    """Add the posted watch to the scope (admin only, CSRF-checked), or show the form again
+    with each problem next to its field."""
+    return await _watch_save(request, None)
+
+
+async def watch_update(request: web.Request) -> web.StreamResponse:
+    """Save the posted changes to a watch (admin only, CSRF-checked)."""
+    return await _watch_save(request, int(_id(request, "watch_id")))
+
+
+async def _watch_save(request: web.Request, watch_id: int | None) -> web.StreamResponse:
+    post = await _change(request)
+    params = parse(Params, _form_scope(post))
+    scope = await _resolved_scope(request, params)
+    service = _services(request).watches
+    if watch_id is not None:
+        await service.get(scope, watch_id)  # another scope's watch: 404, whatever the form says
+    form = watch_form.read(post)
+    fields = watch_form.fields(form, new=watch_id is None)
+    if not form.problems:
+        try:
+            if watch_id is None:
+                saved = await service.add(scope, fields)
+            else:
+                saved = await service.edit(scope, watch_id, fields)
+        except InvalidWatchError as exc:
+            watch_form.place(form, exc.problems)
+        except DuplicateWatchError as exc:
+            form.problems.setdefault("name", []).append(f"name: {exc}")
+        else:
+            query = {"scope": scope_param(scope), "saved": str(saved.id)}
+            raise web.HTTPSeeOther(f"/watches?{urlencode(query)}#watch-{saved.id}")
+    response = await _watch_page(request, params, form, watch_id)
+    response.set_status(400)
+    return response
+
+
+async def _watch_page(
+    request: web.Request, params: Params, form: watch_form.WatchForm, watch_id: int | None
+) -> web.Response:
+    context = await _context(
+        request, params, form=form, watch_id=watch_id, types=watch_form.TYPES,
+        marketplaces=watch_form.MARKETPLACES, conditions_choices=watch_form.CONDITIONS,
+        buying_options=watch_form.BUYING_OPTIONS,
+    )  # fmt: skip
+    return aiohttp_jinja2.render_template("watch_form.html", request, context)
+
+
+def _require_session(request: web.Request) -> None:
+    """Forms that change something are for the signed-in admin; others go to sign in."""
+    token = _token(request)
+    if token is None:
+        raise auth.ForbiddenError("the dashboard is read-only: set web.admin_token to allow "
+                                  "changes")  # fmt: skip
+    if auth.session_of(request, token) is None:
+        raise web.HTTPSeeOther(f"/login?{urlencode({'next': request.path_qs})}")
 
 
 async def _change(request: web.Request) -> MultiMapping[Any]:
@@ -322,9 +431,17 @@ def _id(request: web.Request, name: str) -> str:
     return value
 
 
+def _next(params: LoginParams) -> str:
+    """Where signing in goes back to: the page asked for, else the scope's home."""
+    if params.next and not params.next.startswith("/login"):
+        return _local(params.next)
+    return f"/?{urlencode({'scope': params.scope})}" if params.scope else "/"
+
+
 def _local(target: str) -> str:
     """A redirect target on this server only (never another site)."""
-    return target if target.startswith("/") and not target.startswith("//") else "/"
+    safe = target.startswith("/") and not target.startswith(("//", "/\\"))
+    return target if safe else "/"
 
 
 # ------------------------------------------------------------------ errors and headers

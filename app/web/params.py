@@ -69,6 +69,28 @@ class BaselineDetailParams(Params):
     days: int = Field(90, ge=1, le=3650)
 
 
+class ChartParams(Params):
+    """A chart's width: `narrow` for phones."""
+
+    size: Literal["wide", "narrow"] = "wide"
+
+
+class BaselineChartParams(BaselineDetailParams):
+    size: Literal["wide", "narrow"] = "wide"
+
+
+class WatchesParams(Params):
+    """`saved`: the watch just added or changed (the page says so)."""
+
+    saved: int | None = Field(None, ge=1)
+
+
+class LoginParams(Params):
+    """`next`: the page of this server to go back to after signing in."""
+
+    next: str | None = Field(None, max_length=1000, pattern=r"^/")  # pages._local does the rest
+
+
 class AlertParams(Paged):
     status: (
         Literal["pending", "queued", "delivered", "failed", "dismissed", "muted", "capped"] | None

@@ -7,7 +7,8 @@ local scope) through `watch_hits`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -25,8 +26,8 @@ _SEEN_BY_SCOPE = """EXISTS (
     WHERE h.listing_id = l.id AND COALESCE(w.guild_id, 0) = COALESCE($1::bigint, 0))"""
 
 _SUMMARY = """
-    l.id AS listing_id, l.title, l.url, l.marketplace, l.currency, l.price, l.shipping,
-    l.condition, l.image_url, l.active, l.last_seen_at"""
+    l.id AS listing_id, l.title, l.url, l.legacy_item_id, l.marketplace, l.currency, l.price,
+    l.shipping, l.condition, l.image_url, l.active, l.last_seen_at"""
 
 
 async def top(
@@ -70,6 +71,92 @@ async def top(
         *args,
     )
     return [dict(r) for r in rows]
+
+
+async def deals(
+    conn: Connection, guild_id: int | None, *, now: datetime, limit: int
+) -> list[dict[str, Any]]:
+    """The scope's current deals, best score first: active listings its watches found whose
+    current score puts the unit price under the market's median, with no red flag (a flag
+    never alerts, so it is no deal) and, for auctions, not ended yet."""
+    # The order follows scores_score_rank; deals are the top of it, so the walk stops early.
+    # "< 1", not "= 0", for no flags: PostgreSQL guesses an equality on a jsonb expression
+    # matches 0.5% of rows, and would then sort every current score instead of walking.
+    rows = await conn.fetch(
+        f"""
+        SELECT {_SUMMARY}, l.buying_options, l.auction_end_at, l.first_seen_at,
+               s.score, s.cold_start, s.unit_price, s.product_key, s.baseline_samples,
+               s.breakdown -> 'price' ->> 'position' AS price_position,
+               (s.breakdown ->> 'median')::numeric AS median,
+               (s.breakdown ->> 'discount_pct')::numeric AS discount_pct,
+               COALESCE(e.quantity, 1) AS quantity, e.component_type,
+               ARRAY(SELECT w.name FROM watch_hits h JOIN watches w ON w.id = h.watch_id
+                     WHERE h.listing_id = l.id
+                       AND COALESCE(w.guild_id, 0) = COALESCE($1::bigint, 0)
+                     ORDER BY lower(w.name)) AS found_by
+        FROM scores s
+        JOIN listings l ON l.id = s.listing_id
+        LEFT JOIN extractions e ON e.listing_id = l.id AND e.is_current
+        WHERE s.is_current AND l.active
+          AND (s.breakdown ->> 'discount_pct')::numeric > 0
+          AND COALESCE(jsonb_array_length(s.breakdown -> 'flags'), 0) < 1
+          AND (l.auction_end_at IS NULL OR l.auction_end_at > $3)
+          AND {_SEEN_BY_SCOPE}
+        ORDER BY s.score DESC, s.listing_id DESC
+        LIMIT $2
+        """,
+        guild_id, limit, now,
+    )  # fmt: skip
+    return [dict(r) for r in rows]
+
+
+async def lowest_prices(
+    conn: Connection,
+    guild_id: int | None,
+    ceilings: Mapping[tuple[str, str], Decimal],
+    since: datetime,
+) -> dict[tuple[str, str], dict[str, Any]]:
+    """The lowest unit price the scope's watches saw since `since`, per (product key,
+    currency), when it is at most that key's ceiling (the dearest deal shown of it: a price
+    above it changes nothing the page says, and skipping those skips most checks).
+
+    Every observed price of a listing holds until its next observation (the last one until
+    the listing was last seen), so a price set before `since` and still asked after it
+    counts. For-parts listings and listings whose score carries a red flag (a bid far from
+    an auction's end, a misread lot) are no price and are left out."""
+    if not ceilings:
+        return {}
+    keys = list(ceilings)
+    # The prices and how long each held first (cheap index probes); the scope and the
+    # flags only for the few under a ceiling.
+    rows = await conn.fetch(
+        f"""
+        WITH observed AS MATERIALIZED (
+            SELECT e.product_key, l.currency, l.id AS listing_id, k.ceiling,
+                   round((p.price + COALESCE(p.shipping, 0)) / e.quantity, 2) AS unit,
+                   COALESCE(lead(p.observed_at) OVER held, l.last_seen_at) AS held_until
+            FROM unnest($2::text[], $3::text[], $4::numeric[]) AS k(key, currency, ceiling)
+            JOIN extractions e ON e.is_current AND e.product_key = k.key
+            JOIN listings l ON l.id = e.listing_id AND l.currency = k.currency
+            JOIN listing_prices p ON p.listing_id = l.id
+            WHERE l.last_seen_at >= $5
+              AND l.condition <> 'for_parts' AND e.condition <> 'for_parts'
+            WINDOW held AS (PARTITION BY p.listing_id ORDER BY p.observed_at)
+        )
+        SELECT DISTINCT ON (o.product_key, o.currency)
+               o.product_key, o.currency, o.unit AS unit_price, o.listing_id, o.held_until
+        FROM observed o
+        JOIN listings l ON l.id = o.listing_id
+        LEFT JOIN scores s ON s.listing_id = o.listing_id AND s.is_current
+        WHERE o.held_until >= $5 AND o.unit <= o.ceiling
+          AND COALESCE(jsonb_array_length(s.breakdown -> 'flags'), 0) < 1
+          AND {_SEEN_BY_SCOPE}
+        ORDER BY o.product_key, o.currency, o.unit, o.held_until DESC, o.listing_id
+        """,
+        guild_id, [k for k, _ in keys], [c for _, c in keys], [ceilings[k] for k in keys],
+        since,
+    )  # fmt: skip
+    return {(r["product_key"], r["currency"]): dict(r) for r in rows}
 
 
 async def search(

@@ -343,3 +343,56 @@ def test_any_short_price_series_renders(
 @given(prices=st.lists(prices_2dp, min_size=1, max_size=40), highlight=st.none() | prices_2dp)
 def test_any_price_list_renders(prices: list[Decimal], highlight: Decimal | None) -> None:
     ET.fromstring(charts.price_distribution(prices, "USD", highlight=highlight, fmt="svg"))
+
+
+MARKET_DAYS = [
+    (T0.date() + timedelta(days=i), Decimal(30 + i % 3), Decimal(34 + i % 2), Decimal(38))
+    for i in range(-1, 6)
+]
+
+
+def test_price_history_moves_with_the_markets_own_days() -> None:
+    points = [(T0, Decimal("39.99")), (T0 + timedelta(days=2), Decimal("29.00"))]
+    svg = charts.price_history(points, "USD", p50=Decimal("99"), market=MARKET_DAYS,
+                               fmt="svg").decode()  # fmt: skip
+    assert "<!-- Market median (now 35.00) -->" in svg  # the last day's, not the flat p50
+    assert f"<!-- Market P25{charts.DASH}P75 (now 32.00{charts.DASH}38.00) -->" in svg
+    assert "Market median 99.00" not in svg
+    assert "<!-- Price (last 29.00) -->" in svg
+
+
+def test_the_last_price_holds_until_the_listing_was_last_seen() -> None:
+    points = [(T0, Decimal("40")), (T0 + timedelta(days=1), Decimal("30"))]
+    until = T0 + timedelta(days=6)
+    held = decode_png(charts.price_history(points, "USD", until=until))
+    cut = decode_png(charts.price_history(points, "USD"))
+
+    def low_in_the_middle(image: Image.Image) -> bool:  # the price line at 30, mid-axis
+        counted = image.crop((350, 200, 600, 340)).getcolors(maxcolors=1 << 20) or []
+        return any(colour == PRICE_LINE for _, colour in counted)
+
+    assert low_in_the_middle(held)  # 30 from day 1 until day 6
+    assert not low_in_the_middle(cut)  # the axis ends at day 1, where 30 was first seen
+
+
+@pytest.mark.parametrize("name", list(CHARTS))
+def test_narrow_charts_fit_a_phone_with_the_same_text_size(name: str) -> None:
+    renders: dict[str, Callable[[charts.Format], bytes]] = {
+        "history": lambda fmt: charts.price_history(
+            [(T0, Decimal("41.5")), (T0 + timedelta(hours=50), Decimal("38.75"))], "USD",
+            market=MARKET_DAYS, fmt=fmt, size="narrow"),
+        "distribution": lambda fmt: charts.price_distribution(
+            [Decimal(30 + i % 25) for i in range(300)], "EUR", highlight=Decimal("33"),
+            fmt=fmt, size="narrow"),
+        "trend": lambda fmt: charts.baseline_trend(MARKET_DAYS, "GBP", fmt=fmt, size="narrow"),
+    }  # fmt: skip
+    image = decode_png(renders[name]("png"))
+    assert image.size == (400, 340)
+    assert distinct_colours(image) > 50
+    root = ET.fromstring(renders[name]("svg"))
+    assert root.get("viewBox") == "0 0 288 244.8"
+
+
+def test_a_bad_size_raises() -> None:
+    with pytest.raises(ValueError, match="size"):
+        charts.price_history(ONE, "USD", size="huge")  # type: ignore[arg-type]

@@ -6,7 +6,9 @@ import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from html import unescape
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from aiohttp.test_utils import TestClient, TestServer
@@ -73,7 +75,8 @@ async def seed(pool: Pool) -> tuple[int, int, list[int], int, int]:
     await p.found(other, secret)
     await pool.execute(
         "INSERT INTO listing_prices (listing_id, observed_at, price, shipping) "
-        "SELECT id, $1, price + 5, shipping FROM listings", NOW - timedelta(days=2),
+        "SELECT id, $1, price + 5, shipping FROM listings UNION ALL "
+        "SELECT id, last_seen_at, price, shipping FROM listings", NOW - timedelta(days=2),
     )  # fmt: skip
     await p.baselines.refresh()
     alert = await pool.fetchval(
@@ -115,10 +118,11 @@ def rows(html: str, table: str = "tbody") -> list[str]:
 
 async def test_every_page_renders_for_the_scope(site: Site) -> None:
     scope = f"scope={GUILD}"
-    watches = await site.page(f"/?{scope}")
+    assert "Best deals" in await site.page(f"/?{scope}")
+    watches = await site.page(f"/watches?{scope}")
     assert "DDR4 deals" in watches
     assert "their watch" not in watches
-    assert re.search(r'<td class="num">12</td>', watches)  # hits
+    assert '<td class="num" data-label="Hits">12</td>' in watches
     listings = await site.page(f"/listings?{scope}")
     assert len(rows(listings)) == 10  # a page
     assert 'rel="next"' in listings
@@ -214,8 +218,9 @@ async def test_a_scope_sees_only_its_own_watches_listings_and_alerts(site: Site)
     assert "Secret bargain" in await site.page(f"/listings/{site.secret}?scope={OTHER}")
     assert "No alerts" in await site.page(f"/alerts?scope={OTHER}") or "Samsung" not in (
         await site.page(f"/alerts?scope={OTHER}"))  # fmt: skip
-    local = await site.page("/?scope=local")
+    local = await site.page("/watches?scope=local")
     assert "No watches in this scope" in local
+    assert "No watches in this scope yet" in await site.page("/?scope=local")
 
 
 async def test_listing_text_is_escaped_and_pages_carry_security_headers(site: Site) -> None:
@@ -243,8 +248,8 @@ async def test_the_watches_page_shows_precision_from_feedback_and_suggestions(
         open_services(holder(database_url)) as services,
         TestClient(TestServer(build_app(services))) as client,
     ):
-        ours = await (await client.get(f"/?scope={GUILD}")).text()
-        mine = await (await client.get("/?scope=local")).text()
+        ours = await (await client.get(f"/watches?scope={GUILD}")).text()
+        mine = await (await client.get("/watches?scope=local")).text()
     by_name = {name: row for row in rows(ours) for name in ("noisy", "quiet") if name in row}
     assert ("Precision from feedback: 6 of 9 alerts kept (67%), 3 marked not a deal "
             "(last 90 days)") in by_name["noisy"]  # fmt: skip
@@ -340,6 +345,9 @@ async def test_changes_need_sign_in_and_the_forms_csrf_token(admin_site: Site) -
         ("/baselines?min_samples=lots", "min_samples: &#39;lots&#39; is not a number"),
         (f"/baselines/{KEY}?days=0", "days: input should be greater than or equal to 1"),
         ("/?page=2", "page: is not a parameter of this page"),
+        ("/watches?saved=none", "saved: &#39;none&#39; is not a number"),
+        ("/listings/1/history.svg?size=huge", "size: input should be"),
+        ("/login?next=https://evil.example", "next: string should match pattern"),
     ],
 )
 async def test_every_page_validates_its_parameters(site: Site, path: str, problem: str) -> None:
@@ -366,3 +374,267 @@ async def test_alert_history_shows_alerts_a_daily_cap_held_back_without_actions(
     assert "Dismiss" not in only  # it was never sent: nothing to dismiss or restore
     everything = await site.page(f"/alerts?scope={GUILD}")
     assert "Dismiss" in everything  # the delivered alert keeps its button
+
+
+# ------------------------------------------------------------------ the home page: deals
+
+
+def text_of(html: str) -> str:
+    """What a page says (tags dropped, entities decoded, spaces folded)."""
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", html)).split())
+
+
+async def test_the_home_page_shows_the_scopes_best_deals_first(site: Site) -> None:
+    pool, first, auction = site.pool, site.listings[0], site.listings[2]
+    await pool.execute("UPDATE listings SET legacy_item_id = '110000000000', image_url = NULL "
+                        "WHERE id = $1", first)  # fmt: skip
+    await pool.execute(  # an auction with 90 minutes left: its bid is about final, no flag
+        "UPDATE listings SET buying_options = '{AUCTION}', auction_end_at = $2 WHERE id = $1",
+        auction, datetime.now(UTC) + timedelta(minutes=90, seconds=30),
+    )  # fmt: skip
+    # The other guild's cheaper listing, from a trusted seller: a deal there, unseen here.
+    await pool.execute("UPDATE listings SET seller_top_rated = true WHERE id = $1", site.secret)
+    await site.services.scorer.rescore()
+    html = await site.page(f"/?scope={GUILD}")
+    deals = rows(html)
+    scores = [int(v) for v in re.findall(r'class="score \w+">(\d+)<', html)]
+    assert len(deals) == len(scores) >= 4
+    assert scores == sorted(scores, reverse=True)
+    medians = await pool.fetch(
+        "SELECT listing_id, unit_price, (breakdown ->> 'median')::numeric AS median, "
+        "(breakdown ->> 'discount_pct')::numeric AS pct FROM scores WHERE is_current"
+    )
+    by_listing = {r["listing_id"]: r for r in medians}
+    # only listings under their median, none above it
+    shown = [int(i) for i in re.findall(r'href="/listings/(\d+)\?scope=\d+">[^<$]', html)]
+    assert shown
+    assert all(by_listing[i]["pct"] > 0 for i in shown)
+    assert all(by_listing[i]["pct"] <= 0 for i in site.listings if i not in shown)
+    best = text_of(deals[0])
+    cheap = by_listing[first]
+    assert "Samsung 32GB DDR4 RDIMM #0" in best
+    assert f"{round(cheap['pct'])}% under ${cheap['median']:,.0f}" in best
+    assert f"saves ${cheap['median'] - 20:,.0f}" in best
+    assert "$20 this is the lowest" in best  # the lowest in 90 days is this listing itself
+    assert 'src="/static/placeholder.svg"' in deals[0]  # no photo stored
+    assert 'href="https://www.ebay.com/itm/110000000000"' in deals[0]
+    assert "110000000000" not in best  # no raw item ids
+    assert "v1|" not in text_of(html)
+    others = [text_of(d) for d in deals[1:]]
+    assert all("$20 seen" in d for d in others)  # not the other guild's $15
+    assert all('src="https://i.ebayimg.com/x.jpg"' in d for d in deals[1:])
+    timed = next(text_of(d) for d in deals if f"/listings/{auction}?" in d)
+    assert "auction 1 h 30 min left" in timed
+    assert "buy it now" in best
+    assert "Secret bargain" not in html
+    theirs = text_of(await site.page(f"/?scope={OTHER}"))
+    assert "Secret bargain" in theirs
+    assert "$15 this is the lowest" in theirs
+    assert "Samsung" not in theirs
+
+
+async def test_the_lowest_price_holds_from_before_the_window_and_skips_for_parts(
+    site: Site,
+) -> None:
+    # A price set 100 days ago and still asked yesterday counts as seen in the last 90 days;
+    # a for-parts listing's price is no price, nor is a flagged one's (an early bid).
+    pool = site.pool
+    held, broken, bid = site.listings[10], site.listings[11], site.listings[9]
+    await pool.execute("UPDATE listing_prices SET price = 4 WHERE listing_id = $1", bid)
+    await pool.execute(
+        "UPDATE scores SET breakdown = jsonb_set(breakdown, '{flags}', $2) "
+        "WHERE listing_id = $1 AND is_current", bid,
+        [{"code": "auction_bid", "phrase": "current bid, 90 h before the end", "effect": "veto"}],
+    )  # fmt: skip
+    await pool.execute("DELETE FROM listing_prices WHERE listing_id = $1", held)
+    await pool.execute(
+        "INSERT INTO listing_prices (listing_id, observed_at, price, shipping) VALUES "
+        "($1, $2, 18, 0)", held, datetime.now(UTC) - timedelta(days=100),
+    )  # fmt: skip
+    await pool.execute("UPDATE listings SET last_seen_at = $2 WHERE id = $1", held,
+                       datetime.now(UTC) - timedelta(days=1))  # fmt: skip
+    await pool.execute("UPDATE listing_prices SET price = 5 WHERE listing_id = $1", broken)
+    await pool.execute("UPDATE listings SET condition = 'for_parts' WHERE id = $1", broken)
+    deals = rows(await site.page(f"/?scope={GUILD}"))
+    assert all("$18 seen 1 d ago" in text_of(d) for d in deals)
+    await pool.execute("UPDATE listings SET last_seen_at = $2 WHERE id = $1", held,
+                       datetime.now(UTC) - timedelta(days=91))  # fmt: skip
+    deals = rows(await site.page(f"/?scope={GUILD}"))
+    assert "$20 this is the lowest" in text_of(deals[0])
+
+
+# ------------------------------------------------------------------ a listing's page
+
+
+async def test_a_listings_page_says_attributes_in_words_and_charts_its_own_history(
+    site: Site,
+) -> None:
+    listing = site.listings[1]
+    await site.pool.execute(
+        "UPDATE extractions SET attributes = $2 WHERE listing_id = $1", listing,
+        {"ecc": True, "registered": False, "capacity_gb": 32, "speed_mhz": 2666,
+         "generation": "DDR4"},
+    )  # fmt: skip
+    await site.pool.execute("UPDATE listings SET legacy_item_id = '110000000001' WHERE id = $1",
+                            listing)  # fmt: skip
+    html = await site.page(f"/listings/{listing}?scope={GUILD}")
+    said = text_of(html)
+    for words in ("ECC yes", "Registered no", "Capacity 32 GB", "Speed 2666 MHz",
+                  "Generation DDR4", "Type RAM", "eBay US"):  # fmt: skip
+        assert words in said, words
+    assert "True" not in said
+    assert "False" not in said
+    assert "v1|" not in said
+    assert "110000000001" not in said
+    assert 'href="https://www.ebay.com/itm/110000000001"' in html
+    assert f'srcset="/listings/{listing}/history.svg?scope={GUILD}&amp;size=narrow"' in html
+    wide = await site.client.get(f"/listings/{listing}/history.svg?scope={GUILD}")
+    svg = await wide.text()
+    # its own prices (105 two days ago, then 100) against the product's median by day
+    assert "<!-- Price (last 100.00) -->" in svg
+    assert re.search(r"<!-- Market median \(now [\d.,]+\) -->", svg)
+    assert re.search(r"<!-- Market P25\u2013P75 \(now [\d.,]+\u2013[\d.,]+\) -->", svg)
+    assert 'viewBox="0 0 576 288"' in svg
+    narrow = await site.client.get(f"/listings/{listing}/history.svg?scope={GUILD}&size=narrow")
+    assert 'viewBox="0 0 288 244.8"' in await narrow.text()
+    # one price so far: said in words, no chart of a single dot
+    await site.pool.execute(
+        "DELETE FROM listing_prices WHERE listing_id = $1 AND observed_at < $2", listing,
+        NOW - timedelta(days=1),
+    )  # fmt: skip
+    single = text_of(await site.page(f"/listings/{listing}?scope={GUILD}"))
+    assert "One price seen so far: $100 a unit since" in single
+    assert "history.svg" not in await site.page(f"/listings/{listing}?scope={GUILD}")
+
+
+# ------------------------------------------------------------------ adding and editing watches
+
+
+def field_html(html: str, flag: str) -> str:
+    """The form field named `flag` with its label, help and problems."""
+    match = re.search(
+        rf'<(div|fieldset) class="field[^"]*">(?:(?!<(?:div|fieldset) class="field).)*?'
+        rf'name="{re.escape(flag)}".*?</\1>', html, re.DOTALL,
+    )  # fmt: skip
+    assert match is not None, flag
+    return match.group(0)
+
+
+def problems_of(html: str, flag: str) -> list[str]:
+    return [unescape(p) for p in re.findall(r'<p class="problem"[^>]*>(.*?)</p>',
+                                              field_html(html, flag))]  # fmt: skip
+
+
+NEW_WATCH = {
+    "name": "Cheap DDR5", "query": "ddr5 rdimm", "type": "ram", "marketplace": "EBAY_GB",
+    "threshold": "85", "min-price": "20", "max-price": "300", "filter": "generation=DDR5\r\n"
+    "capacity_gb>=64\r\n\r\n", "category": "170083", "realert-step": "5",
+    "poll-interval": "1800", "min-seller-feedback": "100", "min-seller-percent": "",
+    "channel": "", "cold-start": "on",
+}  # fmt: skip
+
+
+async def post_watch(site: Site, path: str, csrf: str, fields: dict[str, Any],
+                     scope: int = GUILD, **extra: list[str]) -> Any:  # fmt: skip
+    data: list[tuple[str, str]] = [("csrf", csrf), ("scope", str(scope)), *fields.items()]
+    data += [(name.replace("_", "-"), v) for name, values in extra.items() for v in values]
+    return await site.client.post(path, data=data, allow_redirects=False)
+
+
+async def test_watches_are_added_and_edited_with_the_form(admin_site: Site) -> None:
+    site = admin_site
+    unsigned = await site.client.get(f"/watches/new?scope={GUILD}", allow_redirects=False)
+    assert unsigned.status == 303  # to sign in first, and back
+    where = urlsplit(unsigned.headers["Location"])
+    assert where.path == "/login"
+    assert parse_qs(where.query) == {"next": [f"/watches/new?scope={GUILD}"]}
+    login = await site.page(unsigned.headers["Location"])
+    assert f'name="next" value="/watches/new?scope={GUILD}"' in login
+    refused = await post_watch(site, "/watches/new", "", NEW_WATCH)
+    assert refused.status == 403
+    csrf = await sign_in(site)
+    listing = await site.page(f"/watches?scope={GUILD}")
+    assert f'href="/watches/new?scope={GUILD}"' in listing
+    assert f'href="/watches/{site.watch}/edit?scope={GUILD}"' in listing
+    blank = await site.page(f"/watches/new?scope={GUILD}")
+    assert 'value="80"' in field_html(blank, "threshold")  # the defaults a new watch gets
+    assert "It belongs to guild 111" in text_of(blank)
+
+    # every problem next to its field, in the names of the CLI's flags; nothing stored
+    bad = {**NEW_WATCH, "name": "", "type": "dimm", "threshold": "150", "min-price": "500",
+           "filter": "generation=DDR5\nbogus", "poll-interval": "10"}  # fmt: skip
+    response = await post_watch(site, "/watches/new", csrf, bad, condition=["new", "broken"])
+    assert response.status == 400
+    html = await response.text()
+    assert problems_of(html, "name") == ["name: is required"]
+    assert problems_of(html, "type")[0].startswith("type: unknown component type 'dimm'")
+    assert problems_of(html, "threshold") == ["threshold: must be between 0 and 100 (got 150)"]
+    assert problems_of(html, "poll-interval") == [
+        "poll-interval: must be between 60 and 86400 seconds (got 10)"]  # fmt: skip
+    assert problems_of(html, "condition")[0].startswith("condition: unknown condition 'broken'")
+    assert "The watch was not saved" in html
+    assert 'value="ddr5 rdimm"' in field_html(html, "query")  # what was typed stays
+    assert "generation=DDR5\nbogus</textarea>" in html
+    assert await site.pool.fetchval("SELECT count(*) FROM watches WHERE query = 'ddr5 rdimm'") == 0
+    both = await post_watch(site, "/watches/new", csrf, {**NEW_WATCH, "min-price": "500"})
+    assert problems_of(await both.text(), "min-price") == [
+        "min-price (500) is above max-price (300)"]  # fmt: skip
+    filtered = await post_watch(site, "/watches/new", csrf, {**NEW_WATCH, "filter": "bogus"})
+    assert problems_of(await filtered.text(), "filter")[0].startswith("filter: cannot read filter")
+    taken = await post_watch(site, "/watches/new", csrf, {**NEW_WATCH, "name": "DDR4 deals"})
+    assert problems_of(await taken.text(), "name") == [
+        "name: a watch named 'DDR4 deals' already exists here"]  # fmt: skip
+
+    added = await post_watch(site, "/watches/new", csrf, NEW_WATCH,
+                             condition=["new", "like_new"])  # fmt: skip
+    assert added.status == 303
+    row = await site.pool.fetchrow("SELECT * FROM watches WHERE name = 'Cheap DDR5'")
+    assert row is not None
+    new = row["id"]
+    assert added.headers["Location"] == f"/watches?scope={GUILD}&saved={new}#watch-{new}"
+    assert (row["guild_id"], row["component_type"], row["marketplace"], row["threshold"]) == (
+        GUILD, "ram", "EBAY_GB", 85)  # fmt: skip
+    assert row["conditions"] == ["new", "like_new"]
+    assert row["category_ids"] == ["170083"]
+    assert row["cold_start_opt_in"]
+    assert not row["top_rated_only"]
+    assert (row["poll_interval_seconds"], row["min_seller_feedback"]) == (1800, 100)
+    assert row["filters"] == [
+        {"attribute": "generation", "op": "eq", "value": "DDR5"},
+        {"attribute": "capacity_gb", "op": "min", "value": 64},
+    ]
+    saved = text_of(await site.page(added.headers["Location"]))
+    assert "Saved the watch “Cheap DDR5”." in saved
+    assert "Hint: capacity_gb is per module" in saved  # the same advice the CLI gives
+
+    # editing: the form shows the watch as typed, blank required fields are refused
+    path = f"/watches/{new}/edit"
+    form = await site.page(f"{path}?scope={GUILD}")
+    assert "generation=DDR5\ncapacity_gb&gt;=64</textarea>" in form
+    assert 'value="like_new" checked' in field_html(form, "condition")
+    cleared = await post_watch(site, path, csrf, {**NEW_WATCH, "threshold": ""})
+    assert cleared.status == 400
+    assert problems_of(await cleared.text(), "threshold") == ["threshold: is required"]
+    changed = {**NEW_WATCH, "threshold": "90", "max-price": "", "cold-start": "",
+               "filter": "capacity_gb>=128\ngeneration=DDR5\nregistered=yes"}  # fmt: skip
+    del changed["cold-start"]  # an unticked box is not sent
+    edited = await post_watch(site, path, csrf, changed, buying_option=["AUCTION"])
+    assert edited.status == 303
+    row = await site.pool.fetchrow("SELECT * FROM watches WHERE id = $1", new)
+    assert row is not None
+    assert (row["threshold"], row["max_price"], row["cold_start_opt_in"]) == (90, None, False)
+    assert (row["conditions"], row["buying_options"]) == ([], ["AUCTION"])
+    again = await site.page(f"{path}?scope={GUILD}")
+    assert "capacity_gb&gt;=128\ngeneration=DDR5\nregistered=true</textarea>" in again
+    # another scope's watch is not found here, however the form is posted
+    await site.page(f"/watches/{site.other_watch}/edit?scope={GUILD}", status=404)
+    theirs = await post_watch(site, f"/watches/{site.other_watch}/edit", csrf, NEW_WATCH)
+    assert theirs.status == 404
+    forged = await post_watch(site, path, "0" * 64, NEW_WATCH)
+    assert forged.status == 403
+
+
+async def test_without_an_admin_token_the_watch_form_is_refused(site: Site) -> None:
+    page = await site.page(f"/watches/new?scope={GUILD}", status=403)
+    assert "read-only" in page
+    assert "Add a watch" not in await site.page(f"/watches?scope={GUILD}")
