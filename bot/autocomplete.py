@@ -143,23 +143,27 @@ def _set_filters(watch: Watch, current: str) -> list[Choice]:
             if current.lower() in f.describe().lower()]  # fmt: skip
 
 
+async def _chosen_watch(interaction: discord.Interaction[Any]) -> Watch | None:
+    """The watch the command's `watch` option names so far, in the caller's guild."""
+    ref = getattr(interaction.namespace, "watch", None)
+    if interaction.guild_id is None or not ref:
+        return None
+    return await _bot(interaction).services.watches.get(interaction.guild_id, str(ref))
+
+
 @_safe
 async def set_filters(interaction: discord.Interaction[Any], current: str) -> list[Choice]:
     """The chosen watch's current filters (to remove one)."""
-    ref = getattr(interaction.namespace, "watch", None)
-    if interaction.guild_id is None or not ref:
-        return []
-    watch = await _bot(interaction).services.watches.get(interaction.guild_id, str(ref))
-    return _set_filters(watch, current)
+    watch = await _chosen_watch(interaction)
+    return [] if watch is None else _set_filters(watch, current)
 
 
 @_safe
 async def filters(interaction: discord.Interaction[Any], current: str) -> list[Choice]:
     """Filter examples for the chosen watch's type, or its current filters when removing."""
-    ref = getattr(interaction.namespace, "watch", None)
-    if interaction.guild_id is None or not ref:
+    watch = await _chosen_watch(interaction)
+    if watch is None:
         return []
-    watch = await _bot(interaction).services.watches.get(interaction.guild_id, str(ref))
     if getattr(interaction.namespace, "action", None) == "remove":
         return _set_filters(watch, current)
     text = current.strip().lower()

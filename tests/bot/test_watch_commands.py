@@ -189,6 +189,21 @@ async def test_edit_adds_and_removes_filters_and_keeps_the_others(h: Harness) ->
     assert [f["attribute"] for f in (await watches(h))[0]["filters"]] == ["registered"]
 
 
+async def test_edit_completes_the_watchs_own_filters_to_remove_and_examples_to_add(
+    h: Harness,
+) -> None:
+    await h.run("watch add", {**RAM, "filters": "generation=ddr4; capacity_gb>=32"})
+    removable = await h.complete("watch edit", {"watch": "DDR4 RDIMM", "remove_filter": "cap"},
+                                 "remove_filter")  # fmt: skip
+    assert [c["value"] for c in removable] == ["capacity_gb>=32"]
+    addable = await h.complete("watch edit", {"watch": "DDR4 RDIMM", "add_filter": "spe"},
+                               "add_filter")  # fmt: skip
+    assert [c["value"] for c in addable] == ["speed_mhz>=1"]
+    # Another server's watch of the same name completes nothing here.
+    assert await h.complete("watch edit", {"watch": "DDR4 RDIMM", "remove_filter": ""},
+                            "remove_filter", guild_id=OTHER_GUILD) == []  # fmt: skip
+
+
 async def test_show_reports_precision_from_feedback_and_suggests_text_only(h: Harness) -> None:
     await h.run("watch add", RAM)
     first = await h.run("watch show", {"watch": "DDR4 RDIMM"}, who="member")
