@@ -13,6 +13,7 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from core.alerts.service import wanted_by
 from core.clock import Clock
 from core.db import baselines as baseline_repo
 from core.db import browse as repo
@@ -281,7 +282,13 @@ class ListingBrowser:
         price the scope's watches saw for its product in the last `LOWEST_DAYS` days."""
         now = self._clock()
         async with self._pool.acquire() as conn:
-            rows = await repo.deals(conn, guild_id, now=now, limit=min(limit, MAX_DEALS))
+            # More than shown: some are filtered out below, and mature markets go first.
+            ranked = await repo.deals(conn, guild_id, now=now, limit=MAX_DEALS)
+            wanted = await wanted_by(conn, guild_id, [r["listing_id"] for r in ranked], now)
+            rows = [{**r, "found_by": wanted[r["listing_id"]]} for r in ranked
+                    if r["listing_id"] in wanted]  # fmt: skip
+            # A score against a market of a few prices is a guess: real deals first.
+            rows = sorted(rows, key=lambda r: r["cold_start"])[: min(limit, MAX_DEALS)]
             ceilings: dict[tuple[str, str], Decimal] = {}
             for r in rows:
                 key = (r["product_key"], r["currency"])

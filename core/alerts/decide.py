@@ -100,35 +100,9 @@ def _flag_reason(flag: Mapping[str, str]) -> str:
 def decide(watch: Watch, candidate: Candidate) -> Decision:
     """Apply the watch's filters, threshold, cold-start rule and re-alert step."""
     c = candidate
-    if c.component_type is not watch.component_type:
-        return Decision(
-            False, f"type {c.component_type.value}, watch wants {watch.component_type.value}"
-        )
-    if watch.min_price is not None and c.unit_price < watch.min_price:
-        return Decision(False, f"unit price {c.unit_price} under {watch.min_price}")
-    if watch.max_price is not None and c.unit_price > watch.max_price:
-        return Decision(False, f"unit price {c.unit_price} over {watch.max_price}")
-    condition = Condition.FOR_PARTS if c.faulty else c.condition
-    if watch.conditions:
-        if condition not in watch.conditions:
-            return Decision(False, f"condition {condition.value} not wanted")
-    elif condition is Condition.FOR_PARTS and not c.faulty:
-        return Decision(False, "for parts (the watch did not ask for that condition)")
-    if watch.top_rated_only and not c.seller_top_rated:
-        return Decision(False, "seller is not top-rated")
-    if (
-        watch.min_seller_feedback is not None
-        and (c.seller_feedback_score or 0) < watch.min_seller_feedback
-    ):
-        return Decision(False, "seller feedback score too low")
-    if (
-        watch.min_seller_percent is not None
-        and (c.seller_feedback_percent or 0) < watch.min_seller_percent
-    ):
-        return Decision(False, "seller positive feedback too low")
-    for flt in watch.filters:
-        if not _matches(flt, c):
-            return Decision(False, f"filter {flt.describe()} not met")
+    unwanted = _unwanted(watch, c)
+    if unwanted is not None:
+        return Decision(False, unwanted)
     if c.flags and Condition.FOR_PARTS not in watch.conditions:
         return Decision(False, _flag_reason(c.faulty or c.flags[0]))
     if c.cold_start and not watch.cold_start_opt_in:
@@ -143,3 +117,41 @@ def decide(watch: Watch, candidate: Candidate) -> Decision:
             )
         return Decision(True, f"price dropped from {c.last_alert_unit_price} to {c.unit_price}")
     return Decision(True, f"score {c.score:.1f} reaches {watch.threshold}")
+
+
+def wants(watch: Watch, candidate: Candidate) -> bool:
+    """Whether the listing is one the watch asks for (type, price range, condition, seller,
+    attribute filters), whatever its score: what the dashboard's deals show per watch."""
+    return _unwanted(watch, candidate) is None
+
+
+def _unwanted(watch: Watch, c: Candidate) -> str | None:
+    """Why the watch does not ask for this listing at all, or None."""
+    if c.component_type is not watch.component_type:
+        return f"type {c.component_type.value}, watch wants {watch.component_type.value}"
+    if watch.min_price is not None and c.unit_price < watch.min_price:
+        return f"unit price {c.unit_price} under {watch.min_price}"
+    if watch.max_price is not None and c.unit_price > watch.max_price:
+        return f"unit price {c.unit_price} over {watch.max_price}"
+    condition = Condition.FOR_PARTS if c.faulty else c.condition
+    if watch.conditions:
+        if condition not in watch.conditions:
+            return f"condition {condition.value} not wanted"
+    elif condition is Condition.FOR_PARTS and not c.faulty:
+        return "for parts (the watch did not ask for that condition)"
+    if watch.top_rated_only and not c.seller_top_rated:
+        return "seller is not top-rated"
+    if (
+        watch.min_seller_feedback is not None
+        and (c.seller_feedback_score or 0) < watch.min_seller_feedback
+    ):
+        return "seller feedback score too low"
+    if (
+        watch.min_seller_percent is not None
+        and (c.seller_feedback_percent or 0) < watch.min_seller_percent
+    ):
+        return "seller positive feedback too low"
+    for flt in watch.filters:
+        if not _matches(flt, c):
+            return f"filter {flt.describe()} not met"
+    return None

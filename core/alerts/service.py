@@ -9,10 +9,10 @@ from decimal import Decimal
 from typing import Any
 
 from core import guild_settings
-from core.alerts.decide import Candidate, decide
+from core.alerts.decide import Candidate, decide, wants
 from core.clock import Clock
 from core.db import alerts as repo
-from core.db.pool import Pool
+from core.db.pool import Connection, Pool
 from core.guild_settings import GuildSettings
 from core.marketplace.conditions import effective_condition
 from core.models import ComponentType
@@ -128,6 +128,22 @@ def _candidate(row: dict[str, Any]) -> Candidate:
         last_alert_unit_price=row["last_unit_price"],
         flags=tuple((row["breakdown"] or {}).get("flags") or ()),
     )
+
+
+async def wanted_by(
+    conn: Connection, guild_id: int | None, listing_ids: Sequence[int], now: datetime
+) -> dict[int, list[str]]:
+    """For each listing, the names of the scope's enabled, unmuted watches that found it
+    and ask for it (type, price range, condition, seller, attribute filters), whatever its
+    score: a listing a watch found but filters out is no deal of that watch."""
+    wanted: dict[int, list[str]] = {}
+    for row in await repo.candidates(conn, listing_ids, now):
+        if row["w_guild_id"] != guild_id:
+            continue
+        watch = Watch.model_validate({k[2:]: v for k, v in row.items() if k.startswith("w_")})
+        if wants(watch, _candidate(row)):
+            wanted.setdefault(row["listing_id"], []).append(watch.name)
+    return {listing: sorted(names, key=str.lower) for listing, names in wanted.items()}
 
 
 class AlertService:

@@ -433,6 +433,31 @@ async def test_the_home_page_shows_the_scopes_best_deals_first(site: Site) -> No
     assert "Samsung" not in theirs
 
 
+async def test_deals_are_what_the_watches_ask_for_and_real_markets_come_first(
+    site: Site,
+) -> None:
+    def shown(html: str) -> list[int]:
+        return [int(i) for i in re.findall(r'href="/listings/(\d+)\?scope=\d+">[^<$]', html)]
+
+    before = shown(await site.page(f"/?scope={GUILD}"))
+    assert len(before) >= 3
+    # A score against a market of a few prices is a guess: it comes after the real ones,
+    # however high it is.
+    guess = before[-1]
+    await site.pool.execute("UPDATE scores SET cold_start = true, score = 100 "
+                            "WHERE listing_id = $1 AND is_current", guess)  # fmt: skip
+    after = shown(await site.page(f"/?scope={GUILD}"))
+    assert after[-1] == guess
+    assert after[:-1] == [i for i in before if i != guess]
+    # A listing the watch found but its filters leave out is no deal of that watch.
+    await site.services.watches.edit(GUILD, site.watch, {"filters": ["capacity_gb>=64"]})
+    assert shown(await site.page(f"/?scope={GUILD}")) == []
+    await site.services.watches.edit(GUILD, site.watch, {"filters": [], "max_price": "1"})
+    assert shown(await site.page(f"/?scope={GUILD}")) == []  # every unit price is over $1
+    await site.services.watches.edit(GUILD, site.watch, {"max_price": None})
+    assert shown(await site.page(f"/?scope={GUILD}")) == after
+
+
 async def test_the_lowest_price_holds_from_before_the_window_and_skips_for_parts(
     site: Site,
 ) -> None:
