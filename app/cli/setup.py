@@ -85,7 +85,11 @@ def init(
     existing = [p for p in (config_file, env_file) if p.exists()]
     if existing and not force:
         names = " and ".join(str(p) for p in existing)
-        click.echo(f"error: {names} already exist(s); --force replaces them", err=True)
+        click.echo(
+            f"error: {names} already exist(s); --force replaces them, or give "
+            "--directory for a folder of its own",
+            err=True,
+        )
         sys.exit(EXIT_CONFIG)
     ask = _asker(interactive=not non_interactive and sys.stdin.isatty())
     given: dict[Key, str | None] = {
