@@ -544,11 +544,31 @@ def read_environment(environ: Mapping[str, str], label: str = "env ") -> Layer:
     try:
         spt_values = source()
     except SettingsError as exc:
-        raise ConfigError([f"environment: {exc}"]) from None
+        raise ConfigError(_unreadable_variables(environ) or [f"environment: {exc}"]) from None
     for path, value in _leaves(spt_values):
         _assign(values, path, value)
         origins[path] = f"{label}{ENV_PREFIX}{'__'.join(p.upper() for p in path)}"
     return Layer("env", values, origins)
+
+
+def _unreadable_variables(environ: Mapping[str, str]) -> list[str]:
+    """One line per SPT_* variable of a list setting whose value is not JSON (pydantic-
+    settings reads lists as JSON and says only which section failed). Values are never
+    shown: a list may hold secrets (alerts.apprise_urls)."""
+    lines = []
+    for name, value in sorted(environ.items()):
+        if not name.upper().startswith(ENV_PREFIX) or not value:
+            continue
+        path = tuple(part.lower() for part in name[len(ENV_PREFIX) :].split("__"))
+        info = field_at(path)
+        if info is None or "list[" not in str(info.annotation):
+            continue
+        try:
+            json.loads(value)
+        except ValueError:
+            lines.append(f"{_dotted(path)}: {name} holds a list, written as JSON: "
+                         """'["first", "second"]' or '[1, 2]'""")  # fmt: skip
+    return lines
 
 
 def parse_cli_overrides(pairs: list[str]) -> Layer:

@@ -211,8 +211,9 @@ def test_unknown_nested_environment_key_is_reported() -> None:
 def test_malformed_json_list_in_environment() -> None:
     lines = errors_of(config_path=None, cli=None, environ={"SPT_DISCORD__DEV_GUILD_IDS": "[1,"})
     assert len(lines) == 1
-    assert "discord" in lines[0]
-    assert lines[0].startswith("environment:")
+    assert lines[0].startswith(
+        "discord.dev_guild_ids: SPT_DISCORD__DEV_GUILD_IDS holds a list, written as JSON"
+    )
 
 
 def test_bad_flag_value_names_the_flag() -> None:
@@ -331,3 +332,19 @@ def test_shipped_config_holds_the_defaults() -> None:
 )
 def test_reloadable_keys(key: str, reloadable: bool) -> None:
     assert is_reloadable(tuple(key.split("."))) is reloadable
+
+
+def test_a_list_in_the_environment_must_be_json_and_the_error_names_the_variable() -> None:
+    environ = {"SPT_DISCORD__DEV_GUILD_IDS": "123,456",
+               "SPT_ALERTS__APPRISE_URLS": "ntfys://ntfy.sh/a-secret-topic"}  # fmt: skip
+    with pytest.raises(ConfigError) as info:
+        load_settings(None, None, environ)
+    assert info.value.lines == [
+        "alerts.apprise_urls: SPT_ALERTS__APPRISE_URLS holds a list, written as JSON: "
+        """'["first", "second"]' or '[1, 2]'""",
+        "discord.dev_guild_ids: SPT_DISCORD__DEV_GUILD_IDS holds a list, written as JSON: "
+        """'["first", "second"]' or '[1, 2]'""",
+    ]
+    assert "a-secret-topic" not in str(info.value)
+    loaded = load_settings(None, None, {"SPT_DISCORD__DEV_GUILD_IDS": "[123, 456]"})
+    assert loaded.settings.discord.dev_guild_ids == [123, 456]
