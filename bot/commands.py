@@ -6,11 +6,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-import sys
 
 import click
 
-from app.cli.base import EXIT_CONFIG, CliState, pass_state, run_command
+from app.cli.base import EXIT_CONFIG, CliState, fail, pass_state, run_command
 from app.errors import IntegrationError
 
 
@@ -65,13 +64,11 @@ def sync(state: CliState, guilds: tuple[int, ...], dev: bool) -> None:
 
     holder = state.holder()
     if holder.current.discord.token is None:
-        click.echo("error: syncing needs discord.token (set DISCORD_TOKEN)", err=True)
-        sys.exit(EXIT_CONFIG)
+        fail("syncing needs discord.token (set DISCORD_TOKEN)", EXIT_CONFIG)
     targets: list[int | None] = list(guilds)
     if dev:
         if not holder.current.discord.dev_guild_ids:
-            click.echo("error: --dev needs discord.dev_guild_ids", err=True)
-            sys.exit(EXIT_CONFIG)
+            fail("--dev needs discord.dev_guild_ids", EXIT_CONFIG)
         targets += holder.current.discord.dev_guild_ids
 
     async def register(target: int | None) -> list[dict[str, object]]:

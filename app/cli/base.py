@@ -6,12 +6,12 @@ from __future__ import annotations
 import asyncio
 import sys
 from collections.abc import Awaitable, Callable, Coroutine
-from typing import Any, NoReturn, TypeVar
+from typing import Any, TypeVar
 
 import asyncpg
 import click
 
-from app.cli.state import EXIT_CONFIG, EXIT_FAILURE, CliState, fail_config
+from app.cli.state import EXIT_CONFIG, EXIT_FAILURE, CliState, fail, fail_config
 from app.errors import IntegrationError, SidecarError
 from app.services import Services, open_services
 from core.marketplace.quota import QuotaExhaustedError
@@ -20,12 +20,6 @@ from core.storage import EmbeddedPostgresError, MigrationError
 from core.watches import InvalidWatchError, WatchError
 
 T = TypeVar("T")
-
-
-def fail(message: str, status: int = EXIT_FAILURE) -> NoReturn:
-    """`error: message` on stderr, then exit with `status`."""
-    click.echo(f"error: {message}", err=True)
-    sys.exit(status)
 
 
 # How the CLI's users know each watch setting: by its flag.

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from dataclasses import asdict
 from typing import Any
 
 import click
 
-from app.cli.base import EXIT_FAILURE, CliState, json_flag, pass_state, with_services
+from app.cli.base import CliState, fail, json_flag, pass_state, with_services
 from app.render import baseline_detail, baseline_table, dumps
 from app.services import Services
 
@@ -81,8 +80,7 @@ def baselines_show(state: CliState, key: str, days: int, as_json: bool) -> None:
 
     found = with_services(state, read)
     if not found:
-        click.echo(f"error: no baseline for {key.strip().lower()!r}", err=True)
-        sys.exit(EXIT_FAILURE)
+        fail(f"no baseline for {key.strip().lower()!r}")
     if as_json:
         click.echo(dumps([asdict(b) | {"history": h} for b, h in found]))
         return

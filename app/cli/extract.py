@@ -12,7 +12,15 @@ from typing import Any
 
 import click
 
-from app.cli.base import EXIT_CONFIG, EXIT_FAILURE, CliState, json_flag, pass_state, run_command
+from app.cli.base import (
+    EXIT_CONFIG,
+    EXIT_FAILURE,
+    CliState,
+    fail,
+    json_flag,
+    pass_state,
+    run_command,
+)
 from app.render import dumps, eval_summary
 from app.services import extractor_session, open_services
 from core.alerts.evaluate import evaluate_alerts, load_cases
@@ -49,8 +57,7 @@ def _extract_holder(state: CliState, backend: str | None, model: str | None) -> 
     mode = holder.current.extract.backend
     if mode not in ("rules", "auto") and not llm_configured(holder.current, mode):
         hint = "set ANTHROPIC_API_KEY" if mode == "anthropic" else "see [llm] in config.toml"
-        click.echo(f"error: the {mode} backend is not configured: {hint}", err=True)
-        sys.exit(EXIT_CONFIG)
+        fail(f"the {mode} backend is not configured: {hint}", EXIT_CONFIG)
     return holder
 
 
@@ -76,8 +83,7 @@ def extract(
             else [Example("", t, None, None) for t in titles]
         )
     except DatasetError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(EXIT_CONFIG)
+        fail(str(exc), EXIT_CONFIG)
 
     async def go() -> None:
         async with extractor_session(holder) as extractor:
@@ -113,8 +119,7 @@ def eval_command(
     try:
         examples = load_examples(dataset)
     except DatasetError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(EXIT_CONFIG)
+        fail(str(exc), EXIT_CONFIG)
 
     progress = _progress(quiet=as_json)
 
@@ -153,8 +158,7 @@ def eval_alerts_command(state: CliState, dataset: Path, backend: str, as_json: b
     try:
         cases = load_cases(dataset, holder.current, now)
     except DatasetError as exc:
-        click.echo(f"error: {exc}", err=True)
-        sys.exit(EXIT_CONFIG)
+        fail(str(exc), EXIT_CONFIG)
 
     progress = _progress(quiet=as_json)
 

@@ -20,7 +20,7 @@ import click
 
 from app import integrations
 from app.cli.base import pass_state
-from app.cli.state import EXIT_CONFIG, EXIT_FAILURE, CliState
+from app.cli.state import EXIT_CONFIG, EXIT_FAILURE, CliState, fail
 from app.services import open_services
 from core.config_reload import SettingsHolder
 from core.config_template import Key, render_config, secret_name
@@ -114,8 +114,7 @@ def init(
         or "rules"
     )
     if mode not in LLM_CHOICES:
-        click.echo(f"error: --llm: choose one of {', '.join(LLM_CHOICES)}", err=True)
-        sys.exit(EXIT_CONFIG)
+        fail(f"--llm: choose one of {', '.join(LLM_CHOICES)}", EXIT_CONFIG)
     chosen[("extract", "backend")] = mode
     if mode in ("auto", "anthropic"):
         if mode == "auto":

@@ -57,3 +57,9 @@ def fail_config(exc: ConfigError) -> NoReturn:
     for line in exc.lines:
         click.echo(f"config error: {line}", err=True)
     sys.exit(EXIT_CONFIG)
+
+
+def fail(message: str, status: int = EXIT_FAILURE) -> NoReturn:
+    """`error: message` on stderr, then exit with `status`."""
+    click.echo(f"error: {message}", err=True)
+    sys.exit(status)
