@@ -75,9 +75,7 @@ class FeedRunner:
 
     def is_sweep_due(self, feed: dict[str, Any], now: datetime) -> bool:
         """Whether this run should read past the first known page."""
-        interval = timedelta(hours=self._settings().schedule.sweep_interval_hours)
-        last: datetime | None = feed["last_sweep_at"]
-        return last is None or now - last >= interval
+        return sweep_due(feed["last_sweep_at"], self._settings(), now)
 
     async def run(self, feed: dict[str, Any]) -> FeedRun:
         """Read the feed's newest pages, store and match them; errors end the run, never
@@ -113,6 +111,13 @@ class FeedRunner:
                         feed["category_id"], pages, exc)  # fmt: skip
             return FeedRun(*ids, pages, total, hits, False, str(exc))
         return FeedRun(*ids, pages, total, hits, sweep)
+
+
+def sweep_due(last_sweep_at: datetime | None, settings: Settings, now: datetime) -> bool:
+    """Whether a run (a watch's or a feed's) is a sweep: none yet, or the last one is
+    `schedule.sweep_interval_hours` old."""
+    interval = timedelta(hours=settings.schedule.sweep_interval_hours)
+    return last_sweep_at is None or now - last_sweep_at >= interval
 
 
 def count_ingested(marketplace: str, outcome: PageOutcome) -> None:

@@ -30,7 +30,7 @@ from core.db import schedule as schedule_repo
 from core.db.listings import PageOutcome
 from core.db.pool import Pool
 from core.jobs.fairness import stretch_factor
-from core.jobs.feeds import FeedRun, FeedRunner, count_ingested
+from core.jobs.feeds import FeedRun, FeedRunner, count_ingested, sweep_due
 from core.jobs.loop import repeat
 from core.marketplace.client import EbayClient, SearchRequest, effective_buying_options
 from core.marketplace.conditions import condition_ids_for
@@ -115,8 +115,7 @@ class Ingestor:
 
     def is_sweep_due(self, watch: Watch, now: datetime) -> bool:
         """Whether this run should read past the newest page."""
-        interval = timedelta(hours=self._settings().schedule.sweep_interval_hours)
-        return watch.last_sweep_at is None or now - watch.last_sweep_at >= interval
+        return sweep_due(watch.last_sweep_at, self._settings(), now)
 
     async def run_watch(self, watch: Watch, sharing: Sequence[int] = ()) -> RunResult:
         """Read the watch's pages and store them; errors end the run, never half a page.
