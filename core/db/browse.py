@@ -78,7 +78,8 @@ async def deals(
 ) -> list[dict[str, Any]]:
     """The scope's current deals, best score first: active listings its watches found whose
     current score puts the unit price under the market's median, with no red flag (a flag
-    never alerts, so it is no deal) and, for auctions, not ended yet."""
+    never alerts, so it is no deal) and, for auctions, not ended yet. Which of the watches
+    ask for each is decided in Python (core.alerts.service.wanted_by)."""
     # The order follows scores_score_rank; deals are the top of it, so the walk stops early.
     # "< 1", not "= 0", for no flags: PostgreSQL guesses an equality on a jsonb expression
     # matches 0.5% of rows, and would then sort every current score instead of walking.
@@ -89,11 +90,7 @@ async def deals(
                s.breakdown -> 'price' ->> 'position' AS price_position,
                (s.breakdown ->> 'median')::numeric AS median,
                (s.breakdown ->> 'discount_pct')::numeric AS discount_pct,
-               COALESCE(e.quantity, 1) AS quantity, e.component_type,
-               ARRAY(SELECT w.name FROM watch_hits h JOIN watches w ON w.id = h.watch_id
-                     WHERE h.listing_id = l.id
-                       AND COALESCE(w.guild_id, 0) = COALESCE($1::bigint, 0)
-                     ORDER BY lower(w.name)) AS found_by
+               COALESCE(e.quantity, 1) AS quantity, e.component_type
         FROM scores s
         JOIN listings l ON l.id = s.listing_id
         LEFT JOIN extractions e ON e.listing_id = l.id AND e.is_current
