@@ -10,10 +10,10 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, SecretStr
+from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from core.settings import CONVENTIONAL_ENV, ENV_PREFIX, RELOADABLE_MARK, Settings
+from core.settings import CONVENTIONAL_ENV, ENV_PREFIX, Settings, is_reloadable, is_secret
 
 Key = tuple[str, ...]
 HEADER = """\
@@ -72,9 +72,9 @@ def _section(
         if isinstance(current, BaseModel):
             nested.append((name, field, current))
             continue
-        lines.append(_comment(field))
         path = (*key, name)
-        if _is_secret(field):
+        lines.append(_comment(field, path))
+        if is_secret(field):
             lines.append(f"# {name}: a secret; set {secret_name(path)} in spt.env")
         elif path in chosen:
             lines.append(f"{name} = {toml_value(chosen[path])}")
@@ -87,13 +87,7 @@ def _section(
         _section(lines, (*key, name), field, current, chosen)
 
 
-def _comment(field: FieldInfo) -> str:
-    extra = field.json_schema_extra
-    reload = "[reload] " if isinstance(extra, dict) and extra.get(RELOADABLE_MARK) else ""
+def _comment(field: FieldInfo, path: Key) -> str:
+    reload = "[reload] " if is_reloadable(path) else ""
     description = field.description or ""
     return f"# {reload}{description[:1].upper()}{description[1:]}."
-
-
-def _is_secret(field: FieldInfo) -> bool:
-    annotation = field.annotation
-    return annotation is SecretStr or "SecretStr" in repr(annotation)

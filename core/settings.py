@@ -43,8 +43,7 @@ DEFAULT_CONFIG_NAME = "config.toml"
 # The secrets file (`spt init` writes it): NAME=value lines, read below the environment.
 ENV_FILE_ENV = "SPT_ENV_FILE"
 DEFAULT_ENV_FILE = "spt.env"
-RELOADABLE_MARK = "reloadable"
-_RELOADABLE: JsonDict = {RELOADABLE_MARK: True}
+_RELOADABLE: JsonDict = {"reloadable": True}
 
 # The conventional variable names other tools use; SPT_* spellings win over them.
 CONVENTIONAL_ENV: dict[str, tuple[str, str]] = {
@@ -672,7 +671,7 @@ def _explain(exc: ValidationError, layers: tuple[Layer, ...]) -> list[str]:
         info = field_at(path)
         # A list item (alerts.apprise_urls[1]) is secret when its list is.
         secret = any(
-            (outer := field_at(path[:depth])) is not None and _is_secret(outer)
+            (outer := field_at(path[:depth])) is not None and is_secret(outer)
             for depth in range(1, len(path) + 1)
         )
         if error["type"] == "extra_forbidden":
@@ -723,7 +722,8 @@ def _known_keys(path: tuple[str, ...]) -> list[str]:
     return sorted(getattr(model, "model_fields", {}))
 
 
-def _is_secret(info: FieldInfo) -> bool:
+def is_secret(info: FieldInfo) -> bool:
+    """Whether a setting holds a secret (a SecretStr, alone or in a list)."""
     return "SecretStr" in repr(info.annotation)
 
 
