@@ -59,7 +59,9 @@ async def store(conn: Connection, rows: Sequence[ScoreRow], now: datetime) -> in
     """Write listings' current scores in one statement; returns how many."""
     if not rows:
         return 0
-    r = rows
+    # Listing order: two processes storing overlapping scores (a baseline refresh beside
+    # another's rescore) then lock the same rows in the same order and cannot deadlock.
+    r = sorted(rows, key=lambda x: x.listing_id)
     result = await conn.execute(
         """
         INSERT INTO scores (listing_id, extraction_id, score, breakdown, unit_price, currency,

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
+from decimal import Decimal
 from typing import Any
 
+from core.db import scores as scores_repo
 from core.db.pool import Pool
 from core.pricing.baselines import BaselineService
 from core.pricing.scorer import Scorer
@@ -58,3 +61,25 @@ async def test_scores_follow_the_baseline(pool: Pool) -> None:
     assert await scorer.rescore(listing_ids=[cheap]) == 1
     assert (await current(pool, cheap))["score"] < 35
     assert await pool.fetchval("SELECT count(*) FROM scores WHERE listing_id = $1", cheap) == 1
+
+
+async def test_processes_storing_overlapping_scores_at_once_never_deadlock(pool: Pool) -> None:
+    """A baseline refresh in one process rescoring beside another's: each stores many
+    listings' scores in one statement, and rows taken in opposite orders would deadlock."""
+    market = Market(pool)
+    listings = [await market.listing(str(20 + i % 30)) for i in range(300)]
+    rows = [
+        scores_repo.ScoreRow(listing_id=i, extraction_id=await pool.fetchval(
+            "SELECT id FROM extractions WHERE listing_id = $1", i), score=50.0, breakdown={},
+            unit_price=Decimal("20"), currency="USD", product_key=KEY, baseline_samples=0,
+            baseline_computed_at=None, cold_start=True)
+        for i in listings
+    ]  # fmt: skip
+
+    async def store(batch: list[scores_repo.ScoreRow]) -> int:
+        async with pool.acquire() as conn:
+            return await scores_repo.store(conn, batch, NOW)
+
+    for _ in range(15):
+        assert await asyncio.gather(store(rows), store(rows[::-1]), store(rows)) == [300] * 3
+    assert await pool.fetchval("SELECT count(*) FROM scores WHERE is_current") == 300
