@@ -447,6 +447,12 @@ async def exercise(database_url: str, options: Options, cwd: Path) -> dict[str, 
         "machine_cpu_busy": cpu_busy(cpu_before, cpu_after),
         "exit_codes": exit_codes,
         "errors_logged": sum(len(run.problems()) for run in fleet.runs),
+        # What they were (logger and message, the first few), so a count is never a riddle.
+        "errors": [
+            f"{e.get('logger')}: {str(e.get('msg'))[:300]}"
+            for run in fleet.runs
+            for e in run.problems()
+        ][:5],
     }
 
 
