@@ -81,5 +81,6 @@ async def test_processes_storing_overlapping_scores_at_once_never_deadlock(pool:
             return await scores_repo.store(conn, batch, NOW)
 
     for _ in range(15):
-        assert await asyncio.gather(store(rows), store(rows[::-1]), store(rows)) == [300] * 3
+        stored = await asyncio.gather(store(rows), store(rows[::-1]), store(rows))
+        assert list(stored) == [300, 300, 300]
     assert await pool.fetchval("SELECT count(*) FROM scores WHERE is_current") == 300
